@@ -1,0 +1,87 @@
+// Command ctxsplit splits a CSV stream into N shard files, the header at the
+// top of each, records never broken, and prints the paths it wrote.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"provpipe/pkg/cli"
+	"provpipe/pkg/outfiles"
+	"provpipe/pkg/shard"
+)
+
+type command struct {
+	cli.VersionFlag
+	Input  string `arg:"" optional:"" default:"-" help:"CSV input with a header line; - is stdin."`
+	Shards int    `short:"n" required:"" help:"Number of shard files to write."`
+	Prefix string `short:"o" default:"contexts-" help:"Path prefix of the shard files; they are named PREFIX01.csv, PREFIX02.csv, ..."`
+	By     string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema-name)."`
+	Force  bool   `help:"Overwrite existing shard files."`
+	Strict bool   `help:"Reject records that are not valid UTF-8."`
+	Quiet  bool   `short:"q" help:"Do not print the per-shard summary on stderr."`
+}
+
+const description = `Split a CSV stream round-robin into N files, each starting with the header.
+
+Record i goes to shard i mod N, as 'split -n r/N' does with lines, but a quoted
+field holding a newline is never cut. Shards are written under temporary names
+and renamed only when the whole input was read and valid. The paths written are
+printed on stdout, one per line, ready for 'parallel ... {}'.`
+
+func main() {
+	os.Exit(cli.Main("ctxsplit", description, &command{}, os.Args[1:], os.Stderr))
+}
+
+func (c *command) Run() error {
+	opt := shard.Options{Shards: c.Shards, Prefix: c.Prefix, By: c.By, Force: c.Force, Strict: c.Strict}
+	if err := opt.Validate(); err != nil {
+		return cli.AsUsage(err)
+	}
+	in, name, err := openInput(c.Input)
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	defer in.Close()
+
+	set := outfiles.New(c.Force)
+	stop := cli.OnInterrupt(set.Abort)
+	defer stop()
+	res, err := shard.Split(in, name, opt, set)
+	if err == nil {
+		err = set.Commit()
+	}
+	if err != nil {
+		set.Abort()
+		return classify(err)
+	}
+	if !c.Quiet {
+		shard.WriteSummary(os.Stderr, "ctxsplit", res, opt)
+		for _, p := range shard.StaleShards(c.Prefix, c.Shards) {
+			cli.Warnf(os.Stderr, "ctxsplit", "warning: %s is left from an earlier run with more shards; remove it before 'parallel ::: %s*.csv'", p, c.Prefix)
+		}
+	}
+	return shard.WritePaths(os.Stdout, res)
+}
+
+func openInput(path string) (io.ReadCloser, string, error) {
+	if path == "-" {
+		return io.NopCloser(os.Stdin), "stdin", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open input: %w", err)
+	}
+	return f, path, nil
+}
+
+// classify maps input and refusal errors to exit status 2.
+func classify(err error) error {
+	var input *shard.InputError
+	if errors.As(err, &input) || errors.Is(err, outfiles.ErrExists) {
+		return cli.AsUsage(err)
+	}
+	return err
+}

@@ -1,0 +1,20 @@
+// Command sxusers is not written yet; see the project's open issues.
+package main
+
+import (
+	"os"
+
+	"provpipe/pkg/cli"
+)
+
+type command struct {
+	cli.VersionFlag
+}
+
+func main() {
+	os.Exit(cli.Main("sxusers", "Not implemented yet.", &command{}, os.Args[1:], os.Stderr))
+}
+
+func (c *command) Run() error {
+	return cli.Usagef("sxusers is not implemented yet")
+}

@@ -1,0 +1,77 @@
+// Package testenv helps tests find the real programs they talk to (GNU
+// split, GNU parallel, dovecot, slapd) and the project's built binaries.
+// A missing program skips the test with a loud message on a developer's
+// machine and fails it in CI, where .ci/run installs everything.
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// InCI reports whether the tests run under CI (CI=true).
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// RequireProgram returns the path of a program, or skips (fails in CI).
+func RequireProgram(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	msg := fmt.Sprintf("%s not found (Debian package %s); install it to run this test", name, debianPackage)
+	if InCI() {
+		t.Fatalf("%s", msg)
+	}
+	fmt.Fprintf(os.Stderr, "\n*** SKIPPING %s: %s ***\n\n", t.Name(), msg)
+	t.Skip(msg)
+	return ""
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// Binary returns the path of one of the project's commands. It uses
+// $PROVPIPE_BIN when set (make test builds there first), else builds all the
+// commands once into a temporary directory.
+func Binary(t testing.TB, tool string) string {
+	t.Helper()
+	if dir := os.Getenv("PROVPIPE_BIN"); dir != "" {
+		return filepath.Join(dir, tool)
+	}
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "provpipe-bin-")
+		if buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/...")
+		cmd.Dir = RepoRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the commands: %v", buildErr)
+	}
+	return filepath.Join(binDir, tool)
+}
+
+// RepoRoot is the repository's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Testdata returns the path of a file under the repository's testdata.
+func Testdata(parts ...string) string {
+	return filepath.Join(append([]string{RepoRoot(), "testdata"}, parts...)...)
+}

@@ -1,0 +1,145 @@
+// Package cli holds what the four provpipe commands share at their edge:
+// parsing flags with kong, the exit statuses and how errors map onto them,
+// and the way diagnostics are written to stderr.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// Exit statuses, the same for every tool.
+const (
+	ExitOK          = 0   // everything was done
+	ExitPartial     = 1   // some items failed, the rest were done
+	ExitUsage       = 2   // bad usage or bad input: nothing was done
+	ExitInterrupted = 130 // stopped by SIGINT after a clean summary
+)
+
+// Version is set at link time (-ldflags "-X provpipe/pkg/cli.Version=...").
+var Version = "dev"
+
+// UsageError marks an error caused by bad flags or bad input; it maps to exit 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef builds a UsageError from a format.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// AsUsage wraps err so that it maps to exit status 2; nil stays nil.
+func AsUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &UsageError{Err: err}
+}
+
+// PartialError reports that some items failed while the others were done; it
+// maps to exit 1. Its message is a summary: the per-item errors were already
+// reported as they happened.
+type PartialError struct{ Failed, Total int }
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%d of %d failed", e.Failed, e.Total)
+}
+
+// ErrInterrupted is returned by a tool that stopped on SIGINT after cleaning up.
+var ErrInterrupted = errors.New("interrupted")
+
+// ExitCode maps an error returned by a tool's Run to its exit status.
+func ExitCode(err error) int {
+	var usage *UsageError
+	var partial *PartialError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrInterrupted):
+		return ExitInterrupted
+	case errors.As(err, &usage):
+		return ExitUsage
+	case errors.As(err, &partial):
+		return ExitPartial
+	default:
+		return ExitPartial
+	}
+}
+
+// Runner is a command's flag struct: kong fills it, then Run does the work.
+type Runner interface {
+	Run() error
+}
+
+// Main parses args into cmd with kong, runs it and returns the exit status.
+// A parse error is reported on stderr with a hint and gives exit 2.
+func Main(name, description string, cmd Runner, args []string, stderr io.Writer) int {
+	parser, err := kong.New(cmd,
+		kong.Name(name),
+		kong.Description(description),
+		kong.Vars{"version": Version},
+		kong.Writers(os.Stdout, stderr),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: internal error: %v\n", name, err)
+		return ExitUsage
+	}
+	if _, err := parser.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", name, err, name)
+		return ExitUsage
+	}
+	err = cmd.Run()
+	code := ExitCode(err)
+	if err != nil && !errors.Is(err, ErrInterrupted) {
+		var partial *PartialError
+		if !errors.As(err, &partial) || partial.Total > 0 {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		}
+	}
+	return code
+}
+
+// VersionFlag is embedded in every command's flags so --version works.
+type VersionFlag struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+}
+
+// OnInterrupt runs cleanup and exits 130 when SIGINT or SIGTERM arrives. It is
+// for tools that cannot stop between items (a blocked read of stdin): their
+// cleanup must leave nothing behind. The returned func stops watching.
+func OnInterrupt(cleanup func()) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cleanup()
+			os.Exit(ExitInterrupted)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// Warnf writes one whole diagnostic line to stderr, prefixed by the tool name.
+func Warnf(w io.Writer, tool, format string, args ...any) {
+	msg := fmt.Sprintf(tool+": "+format, args...)
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	io.WriteString(w, msg)
+}
