@@ -5,7 +5,6 @@
 package ctxrows
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -127,48 +126,12 @@ func Write(w io.Writer, spec Spec) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
 	if !spec.NoHeader {
-		if _, err := bw.Write(g.header); err != nil {
+		if _, err := w.Write(g.header); err != nil {
 			return fmt.Errorf("write header: %w", err)
 		}
 	}
-	if err := g.rows(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write rows: %w", err)
-	}
-	return nil
-}
-
-func (g *generator) rows(w io.Writer) error {
-	const flushAt = 64 << 10
-	buf := make([]byte, 0, flushAt+4096)
-	var vars [numVars]int64
-	k := 0 // schema row of the next context
-	for id := g.start; id <= g.end; id++ {
-		vars[VarContext] = id
-		for n := int64(1); n <= g.perCtx; n++ {
-			vars[VarUser] = n
-			buf = g.appendRow(buf, &vars, k)
-			if len(buf) >= flushAt {
-				if _, err := w.Write(buf); err != nil {
-					return fmt.Errorf("write rows: %w", err)
-				}
-				buf = buf[:0]
-			}
-		}
-		if len(g.extras) > 0 {
-			if k++; k == len(g.extras) {
-				k = 0
-			}
-		}
-	}
-	if _, err := w.Write(buf); err != nil {
-		return fmt.Errorf("write rows: %w", err)
-	}
-	return nil
+	return g.rowsParallel(w)
 }
 
 func (g *generator) appendRow(buf []byte, vars *[numVars]int64, k int) []byte {

@@ -20,7 +20,7 @@ const (
 
 var varNames = map[string]Variable{"{id}": VarContext, "{n}": VarUser}
 
-var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
+var placeholder = regexp.MustCompile(`\{[A-Za-z_]+\}`)
 
 // part is a literal (already escaped for its quoting) or a variable.
 type part struct {

@@ -21,6 +21,7 @@ type File struct {
 	*bufio.Writer
 	Path string // final path
 	tmp  *os.File
+	sync bool
 }
 
 // Set is a group of files committed together.
@@ -29,6 +30,9 @@ type Set struct {
 	files     []*File
 	overwrite bool
 	done      bool
+	// Sync makes Commit fsync each file before renaming it, so the result
+	// survives a power cut; it costs time on large outputs.
+	Sync bool
 }
 
 // New returns an empty set. With overwrite false, Create and Commit refuse
@@ -64,7 +68,7 @@ func (s *Set) Create(path string, bufSize int) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
-	f := &File{Writer: bufio.NewWriterSize(tmp, bufSize), Path: path, tmp: tmp}
+	f := &File{Writer: bufio.NewWriterSize(tmp, bufSize), Path: path, tmp: tmp, sync: s.Sync}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {
@@ -107,8 +111,10 @@ func (f *File) finish() error {
 	if err := f.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", f.Path, err)
 	}
-	if err := f.tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", f.Path, err)
+	if f.sync {
+		if err := f.tmp.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", f.Path, err)
+		}
 	}
 	if err := f.tmp.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", f.Path, err)

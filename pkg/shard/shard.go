@@ -179,6 +179,8 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 	}
 	stats := newSchemaStats(h.index(SchemaColumn), opt.Shards)
 	counts := make([]int, opt.Shards)
+	out := newBatcher(files)
+	defer out.close()
 	next := 0
 	for {
 		rec, err := r.Next()
@@ -191,14 +193,17 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 		if err := checkWidth(r, rec, h); err != nil {
 			return nil, err
 		}
-		if _, err := files[next].Write(rec.Raw); err != nil {
-			return nil, fmt.Errorf("write %s: %w", files[next].Path, err)
+		if err := out.add(next, rec.Raw); err != nil {
+			return nil, err
 		}
 		stats.add(rec, next)
 		counts[next]++
 		if next++; next == opt.Shards {
 			next = 0
 		}
+	}
+	if err := out.close(); err != nil {
+		return nil, err
 	}
 	return stats.result(files, counts), nil
 }
@@ -367,6 +372,8 @@ func writeByKey(in io.Reader, name string, opt Options, h *header, assign map[st
 	}
 	stats := newSchemaStats(h.index(SchemaColumn), opt.Shards)
 	counts := make([]int, opt.Shards)
+	out := newBatcher(files)
+	defer out.close()
 	var scratch []byte
 	for {
 		rec, err := r.Next()
@@ -381,11 +388,14 @@ func writeByKey(in io.Reader, name string, opt Options, h *header, assign map[st
 		if !ok {
 			return nil, fmt.Errorf("%s:%d: input changed between the two passes", name, rec.Line)
 		}
-		if _, err := files[s].Write(rec.Raw); err != nil {
-			return nil, fmt.Errorf("write %s: %w", files[s].Path, err)
+		if err := out.add(s, rec.Raw); err != nil {
+			return nil, err
 		}
 		stats.add(rec, s)
 		counts[s]++
+	}
+	if err := out.close(); err != nil {
+		return nil, err
 	}
 	return stats.result(files, counts), nil
 }

@@ -1,0 +1,170 @@
+package csvstream
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+type rec struct {
+	fields []string
+	line   int
+	raw    string
+}
+
+func readAll(t testing.TB, r *Reader) ([]rec, error) {
+	t.Helper()
+	var out []rec
+	for {
+		x, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rec{x.Fields(), x.Line, string(x.Raw)})
+	}
+}
+
+func TestReader(t *testing.T) {
+	cases := []struct {
+		name, in string
+		want     []rec
+	}{
+		{"plain", "a,b\n1,2\n", []rec{{[]string{"a", "b"}, 1, "a,b\n"}, {[]string{"1", "2"}, 2, "1,2\n"}}},
+		{"no final newline", "a,b\n1,2", []rec{{[]string{"a", "b"}, 1, "a,b\n"}, {[]string{"1", "2"}, 2, "1,2"}}},
+		{"crlf", "a,b\r\n1,2\r\n", []rec{{[]string{"a", "b"}, 1, "a,b\r\n"}, {[]string{"1", "2"}, 2, "1,2\r\n"}}},
+		{"quoted newline", "\"x\ny\",2\n3,4\n", []rec{{[]string{"x\ny", "2"}, 1, "\"x\ny\",2\n"}, {[]string{"3", "4"}, 3, "3,4\n"}}},
+		{"doubled quotes", `"a""b",""""` + "\n", []rec{{[]string{`a"b`, `"`}, 1, `"a""b",""""` + "\n"}}},
+		{"empty fields", ",,\n", []rec{{[]string{"", "", ""}, 1, ",,\n"}}},
+		{"trailing comma at eof", "a,", []rec{{[]string{"a", ""}, 1, "a,"}}},
+		{"blank lines skipped", "a\n\n\r\nb\n", []rec{{[]string{"a"}, 1, "a\n"}, {[]string{"b"}, 4, "b\n"}}},
+		{"bom dropped", "\xef\xbb\xbfa,b\n", []rec{{[]string{"a", "b"}, 1, "a,b\n"}}},
+		{"quoted at eof", `"a","b"`, []rec{{[]string{"a", "b"}, 1, `"a","b"`}}},
+		{"quoted crlf", "\"a\"\r\n\"b\"\r\n", []rec{{[]string{"a"}, 1, "\"a\"\r\n"}, {[]string{"b"}, 2, "\"b\"\r\n"}}},
+		{"utf8", "Zoë,日本\n", []rec{{[]string{"Zoë", "日本"}, 1, "Zoë,日本\n"}}},
+		{"empty input", "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// One byte at a time exercises every buffer boundary.
+			for _, src := range []io.Reader{strings.NewReader(c.in), iotest.OneByteReader(strings.NewReader(c.in))} {
+				got, err := readAll(t, NewReader(src, "in"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("got %#v\nwant %#v", got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestReaderErrors(t *testing.T) {
+	cases := []struct {
+		name, in string
+		utf8     bool
+		want     string
+	}{
+		{"unterminated", "a\n\"b\nc\n", false, "in:2: unterminated quoted field"},
+		{"bare quote", "a\nb\"c\n", false, "in:2: bare quote in unquoted field 1"},
+		{"after quote", "a\n\"b\"c\n", false, `in:2: unexpected 'c' after the closing quote`},
+		{"lone cr after quote", "\"b\"\rc\n", false, `in:1: unexpected '\r' after the closing quote`},
+		{"bare quote on later line of record", "\"x\ny\",a\"b\n", false, "in:2: bare quote in unquoted field 2"},
+		{"invalid utf8", "a\n\xff\n", true, "in:2: invalid UTF-8"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(c.in), "in")
+			r.ValidateUTF8 = c.utf8
+			_, err := readAll(t, r)
+			var pe *ParseError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestReaderMaxRecord(t *testing.T) {
+	r := NewReader(strings.NewReader("a\n\""+strings.Repeat("x", 5000)), "in")
+	r.MaxRecord = 1024
+	_, err := readAll(t, r)
+	if err == nil || !strings.Contains(err.Error(), "in:2: record longer than 1024 bytes") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestReadErrorIsReported(t *testing.T) {
+	boom := errors.New("disk on fire")
+	r := NewReader(io.MultiReader(strings.NewReader("a,b\n1,"), iotest.ErrReader(boom)), "in")
+	_, err := readAll(t, r)
+	if !errors.Is(err, boom) {
+		t.Errorf("error %v, want %v", err, boom)
+	}
+}
+
+func TestFieldEquals(t *testing.T) {
+	r := NewReader(strings.NewReader(`"a""b",c`+"\n"), "in")
+	x, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.FieldEquals(0, `a"b`) || x.FieldEquals(0, `a""b`) || !x.FieldEquals(1, "c") {
+		t.Error("FieldEquals wrong")
+	}
+}
+
+// FuzzReader checks the reader against encoding/csv: both accept or both
+// reject, with the same fields; and the raw records put back together give
+// the input again.
+func FuzzReader(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "\"x\ny\",2\n", `"a""b"`, "a\n\nb", "\"", "a\"b", "\"a\"b", ",,\n,", "Zoë,日本\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if strings.ContainsRune(in, '\r') || strings.HasPrefix(in, "\xef\xbb\xbf") {
+			return // encoding/csv folds CR and keeps a BOM; we keep CR and drop a BOM
+		}
+		got, err := readAll(t, NewReader(strings.NewReader(in), "fuzz"))
+		cr := csv.NewReader(strings.NewReader(in))
+		cr.FieldsPerRecord = -1
+		want, werr := cr.ReadAll()
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("input %q: ours %v, encoding/csv %v", in, err, werr)
+		}
+		if err != nil {
+			return
+		}
+		var fields [][]string
+		var raw bytes.Buffer
+		for _, r := range got {
+			fields = append(fields, r.fields)
+			raw.WriteString(r.raw)
+		}
+		if !reflect.DeepEqual(fields, want) && !(len(fields) == 0 && len(want) == 0) {
+			t.Fatalf("input %q: ours %q, encoding/csv %q", in, fields, want)
+		}
+		if stripBlank(raw.String()) != stripBlank(in) {
+			t.Fatalf("input %q: raw records %q do not rebuild it", in, raw.String())
+		}
+	})
+}
+
+// stripBlank removes blank lines, which the reader skips.
+func stripBlank(s string) string {
+	for strings.HasPrefix(s, "\n") {
+		s = s[1:]
+	}
+	for strings.Contains(s, "\n\n") {
+		s = strings.ReplaceAll(s, "\n\n", "\n")
+	}
+	return s
+}
