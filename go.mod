@@ -2,4 +2,15 @@ module provpipe
 
 go 1.26.8
 
-require github.com/alecthomas/kong v1.17.0
+require (
+	github.com/alecthomas/kong v1.17.0
+	github.com/emersion/go-imap/v2 v2.0.0-beta.8
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/mattn/go-isatty v0.0.24
+	golang.org/x/term v0.47.0
+)
+
+require (
+	github.com/emersion/go-message v0.18.2 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

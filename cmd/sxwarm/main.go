@@ -1,20 +1,306 @@
-// Command sxwarm is not written yet; see the project's open issues.
+// Command sxwarm warms every user's folders over IMAP, as an admin acting as
+// each user, and prints a timing line per user.
 package main
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
 	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 
 	"provpipe/pkg/cli"
+	"provpipe/pkg/secret"
+	"provpipe/pkg/userlist"
+	"provpipe/pkg/warm"
+	"provpipe/pkg/warmreport"
 )
 
 type command struct {
 	cli.VersionFlag
+	Files []string `arg:"" optional:"" help:"Files of user names (one per line, or CSV with a login column); - is stdin (the default)."`
+	Users string   `short:"U" placeholder:"A,B,C" help:"Comma-separated user names, instead of files."`
+	Input string   `default:"auto" enum:"auto,lines,csv" help:"Input format: auto, lines or csv."`
+
+	Host           string        `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
+	SSL            bool          `help:"Implicit TLS (port 993)." xor:"tls"`
+	StartTLS       bool          `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
+	CA             string        `type:"existingfile" placeholder:"FILE" help:"PEM file of CA certificates to trust."`
+	Insecure       bool          `help:"Do not verify the server's TLS certificate."`
+	ConnectTimeout time.Duration `default:"10s" help:"Timeout for connecting."`
+	Timeout        time.Duration `default:"60s" help:"Fail an IMAP command that makes no progress for this long."`
+
+	User         string `short:"u" placeholder:"ADMIN" help:"Admin account that acts as each user."`
+	Password     string `short:"w" help:"Admin password (prefer --password-file or $${SXWARM_PASSWORD})."`
+	PasswordFile string `type:"existingfile" placeholder:"FILE" help:"File whose first line is the admin password."`
+	Auth         string `default:"mboxadmin" enum:"mboxadmin,master,authzid,user" help:"How the admin becomes each user: mboxadmin (Scalix), master (Dovecot master user), authzid (SASL PLAIN), user (own password from CSV)."`
+	MasterSep    string `default:"*" help:"Separator of master-user logins (USER*ADMIN)."`
+
+	Folders    string   `short:"F" default:"INBOX,Calendar,Contacts,Sent Items" help:"Comma-separated folders to warm."`
+	AllFolders bool     `help:"Warm every selectable folder LIST returns."`
+	Strict     bool     `help:"Count a missing folder as a failure."`
+	Skip       []string `default:"sxqueryadmin" help:"Skip this account (repeatable)."`
+
+	Jobs    int     `short:"j" default:"4" help:"Sessions at once."`
+	Rate    float64 `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
+	Retries int     `default:"2" help:"Retries of a transient failure (connection lost, BYE, NO [UNAVAILABLE], timeout)."`
+
+	Format string `enum:"auto,text,tsv,jsonl,csv" default:"auto" help:"Output: text (default on a terminal), tsv (default otherwise), jsonl, csv."`
+	Header bool   `help:"Write a header line in tsv output."`
+	Done   string `type:"existingfile" placeholder:"FILE" help:"Skip users fully warmed in this earlier tsv or jsonl output."`
+	Debug  bool   `help:"Print the IMAP exchange on stderr, credentials redacted."`
+	Quiet  bool   `short:"q" help:"No summary on stderr."`
 }
 
+const description = `Warm every user's IMAP folders before their first login.
+
+For each user an admin logs in as that user, EXAMINEs each folder and FETCHes
+every message's UID, flags, date, size, envelope and header, so the server
+fills its caches. Nothing is changed: no flag is set, nothing is expunged.`
+
 func main() {
-	os.Exit(cli.Main("sxwarm", "Not implemented yet.", &command{}, os.Args[1:], os.Stderr))
+	os.Exit(cli.Main("sxwarm", description, &command{}, os.Args[1:], os.Stderr))
 }
 
 func (c *command) Run() error {
-	return cli.Usagef("sxwarm is not implemented yet")
+	cfg, err := c.config()
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	users, err := c.users()
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	if err := warm.Probe(cfg); err != nil {
+		return cli.AsUsage(err)
+	}
+	return c.run(cfg, users)
+}
+
+func (c *command) run(cfg *warm.Config, users []warm.User) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	format := c.Format
+	if format == "auto" {
+		format = warmreport.TSV
+		if isatty.IsTerminal(os.Stdout.Fd()) {
+			format = warmreport.Text
+		}
+	}
+	out := warmreport.NewWriter(os.Stdout, os.Stderr, format, c.Header)
+	var sum warmreport.Summary
+	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
+	start := time.Now()
+	var writeErr error
+	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip)}
+	warm.Run(ctx, cfg, plan, users, func(r warm.Result) {
+		sum.Add(r)
+		if err := out.Write(r); err != nil && writeErr == nil {
+			writeErr = err
+		}
+		if progress {
+			warmreport.Progress(os.Stderr, &sum, len(users), start)
+		}
+	})
+	if progress {
+		io.WriteString(os.Stderr, "\r\x1b[K")
+	}
+	interrupted := ctx.Err() != nil
+	if !c.Quiet || interrupted {
+		sum.Write(os.Stderr, time.Since(start), interrupted)
+	}
+	switch {
+	case writeErr != nil:
+		return fmt.Errorf("write output: %w", writeErr)
+	case interrupted:
+		return cli.ErrInterrupted
+	case sum.Failed+sum.Partial > 0:
+		return &cli.PartialError{Failed: sum.Failed + sum.Partial, Total: sum.Done()}
+	}
+	return nil
+}
+
+func skipSet(names []string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
+}
+
+func (c *command) config() (*warm.Config, error) {
+	cfg := &warm.Config{
+		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
+		Admin: c.User, Auth: warm.Auth(c.Auth), MasterSep: c.MasterSep,
+		Folders: splitList(c.Folders), AllFolders: c.AllFolders, Strict: c.Strict,
+	}
+	if c.Debug {
+		cfg.Debug = os.Stderr
+	}
+	if len(cfg.Folders) == 0 && !c.AllFolders {
+		return nil, fmt.Errorf("no folders to warm: give -F or --all-folders")
+	}
+	if c.Jobs < 1 {
+		return nil, fmt.Errorf("--jobs must be at least 1")
+	}
+	if err := c.tls(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Auth == warm.AuthUser {
+		return cfg, nil
+	}
+	if c.User == "" {
+		return nil, fmt.Errorf("--auth %s needs the admin account: -u ADMIN", c.Auth)
+	}
+	pw, err := c.password()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Password = pw
+	return cfg, nil
+}
+
+func (c *command) password() (string, error) {
+	src := secret.Source{What: "admin password", Value: c.Password, File: c.PasswordFile, Env: "SXWARM_PASSWORD", Flags: "-w, --password-file"}
+	pw, err := src.Resolve()
+	if err == nil || !term.IsTerminal(int(os.Stdin.Fd())) || c.readsStdin() {
+		return pw, err
+	}
+	fmt.Fprintf(os.Stderr, "Password for %s: ", c.User)
+	b, rerr := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	if rerr != nil {
+		return "", fmt.Errorf("read password: %w", rerr)
+	}
+	return string(b), nil
+}
+
+func (c *command) readsStdin() bool {
+	if c.Users != "" {
+		return false
+	}
+	if len(c.Files) == 0 {
+		return true
+	}
+	for _, f := range c.Files {
+		if f == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *command) tls(cfg *warm.Config) error {
+	switch {
+	case c.SSL:
+		cfg.TLS = warm.ImplicitTLS
+	case c.StartTLS:
+		cfg.TLS = warm.StartTLS
+	default:
+		return nil
+	}
+	host, _, _ := net.SplitHostPort(cfg.Addr)
+	cfg.TLSConfig = &tls.Config{ServerName: host, InsecureSkipVerify: c.Insecure, MinVersion: tls.VersionTLS12}
+	if c.CA != "" {
+		pem, err := os.ReadFile(c.CA)
+		if err != nil {
+			return fmt.Errorf("--ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--ca %s: no PEM certificate found", c.CA)
+		}
+		cfg.TLSConfig.RootCAs = pool
+	}
+	return nil
+}
+
+func hostPort(host string, ssl bool) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	port := "143"
+	if ssl {
+		port = "993"
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), port)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (c *command) users() ([]warm.User, error) {
+	var entries []userlist.Entry
+	if c.Users != "" {
+		entries = userlist.Inline(c.Users)
+	} else {
+		files := c.Files
+		if len(files) == 0 {
+			files = []string{"-"}
+		}
+		for _, f := range files {
+			es, err := readFile(f, userlist.Format(c.Input))
+			if err != nil {
+				return nil, err
+			}
+			entries = append(entries, es...)
+		}
+	}
+	var done map[string]bool
+	if c.Done != "" {
+		var err error
+		if done, err = warmreport.ReadDone(c.Done); err != nil {
+			return nil, err
+		}
+	}
+	var users []warm.User
+	for _, e := range entries {
+		if c.Auth == string(warm.AuthUser) && e.Password == "" {
+			return nil, fmt.Errorf("%s: user %q has no password; --auth user needs CSV input with a password column", e.Source, e.Login)
+		}
+		users = append(users, warm.User{Login: e.Login, Password: e.Password})
+	}
+	for i := range users {
+		users[i].Index = i + 1
+	}
+	if done != nil {
+		kept := users[:0]
+		for _, u := range users {
+			if !done[u.Login] {
+				kept = append(kept, u)
+			}
+		}
+		if skipped := len(users) - len(kept); skipped > 0 {
+			cli.Warnf(os.Stderr, "sxwarm", "--done: %d users already warmed, %d to go", skipped, len(kept))
+		}
+		users = kept
+	}
+	return users, nil
+}
+
+func readFile(path string, format userlist.Format) ([]userlist.Entry, error) {
+	if path == "-" {
+		return userlist.Read(os.Stdin, "stdin", format)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("user list: %w", err)
+	}
+	defer f.Close()
+	return userlist.Read(f, path, format)
 }

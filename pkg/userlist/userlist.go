@@ -1,0 +1,145 @@
+// Package userlist reads the users sxwarm works on: one name per line, or
+// CSV with a header as `sxusers --format csv` writes it (column "login",
+// and "password" for per-user logins).
+package userlist
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"provpipe/pkg/csvstream"
+)
+
+// Entry is one user.
+type Entry struct {
+	Login    string
+	Password string
+	Source   string // file:line, for messages
+}
+
+// Format of the input.
+type Format string
+
+const (
+	Auto  Format = "auto"
+	Lines Format = "lines"
+	CSV   Format = "csv"
+)
+
+// maxLine bounds one input line.
+const maxLine = 1 << 20
+
+// Read reads entries from r, named name in errors.
+func Read(r io.Reader, name string, format Format) ([]Entry, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if format == Auto {
+		format = sniff(br)
+	}
+	if format == CSV {
+		return readCSV(br, name)
+	}
+	return readLines(br, name)
+}
+
+// sniff treats input whose first line is a CSV header naming a login column
+// as CSV.
+func sniff(br *bufio.Reader) Format {
+	head, _ := br.Peek(4096)
+	first, _, _ := strings.Cut(string(head), "\n")
+	first = strings.TrimSuffix(strings.TrimPrefix(first, "\xef\xbb\xbf"), "\r")
+	for _, col := range strings.Split(first, ",") {
+		if strings.Trim(col, `" `) == "login" && strings.Contains(first, ",") {
+			return CSV
+		}
+	}
+	return Lines
+}
+
+func readLines(br *bufio.Reader, name string) ([]Entry, error) {
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	var out []Entry
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\xef\xbb\xbf")
+		}
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if !utf8.ValidString(line) {
+			return nil, fmt.Errorf("%s:%d: user name is not valid UTF-8", name, n)
+		}
+		out = append(out, Entry{Login: strings.TrimSpace(line), Source: fmt.Sprintf("%s:%d", name, n)})
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s: a line is longer than %d bytes", name, maxLine)
+		}
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
+	return out, nil
+}
+
+func readCSV(br *bufio.Reader, name string) ([]Entry, error) {
+	cr := csvstream.NewReader(br, name)
+	cr.MaxRecord = maxLine
+	cr.ValidateUTF8 = true
+	head, err := cr.Next()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cols := head.Fields()
+	login, password := index(cols, "login"), index(cols, "password")
+	if login < 0 {
+		return nil, fmt.Errorf("%s:%d: CSV input has no \"login\" column (columns: %s)", name, head.Line, strings.Join(cols, ","))
+	}
+	var out []Entry
+	for {
+		rec, err := cr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec.NumFields() != len(cols) {
+			return nil, fmt.Errorf("%s:%d: record has %d fields, the header has %d", name, rec.Line, rec.NumFields(), len(cols))
+		}
+		e := Entry{Login: strings.TrimSpace(rec.Field(login)), Source: fmt.Sprintf("%s:%d", name, rec.Line)}
+		if e.Login == "" {
+			return nil, fmt.Errorf("%s:%d: empty login", name, rec.Line)
+		}
+		if password >= 0 {
+			e.Password = rec.Field(password)
+		}
+		out = append(out, e)
+	}
+}
+
+func index(cols []string, want string) int {
+	for i, c := range cols {
+		if strings.TrimSpace(c) == want {
+			return i
+		}
+	}
+	return -1
+}
+
+// Inline splits a -U list: comma-separated names.
+func Inline(list string) []Entry {
+	var out []Entry
+	for i, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, Entry{Login: n, Source: fmt.Sprintf("-U item %d", i+1)})
+		}
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package userlist
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func logins(es []Entry) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Login)
+	}
+	return out
+}
+
+func TestRead(t *testing.T) {
+	cases := []struct {
+		name, in string
+		format   Format
+		want     []string
+		pw       []string
+	}{
+		{"lines", "User0 Test0\nsxadmin\n", Auto, []string{"User0 Test0", "sxadmin"}, nil},
+		{"blank, comments, CR", "# users\n\nalice\r\n  \nbob\n", Auto, []string{"alice", "bob"}, nil},
+		{"utf8", "Zoë Ångström\n日本\n", Auto, []string{"Zoë Ångström", "日本"}, nil},
+		{"csv auto", "login,cn,surname,given,mail,formal\nu0,\"User0, Test0\",Test0,User0,,\n", Auto, []string{"u0"}, nil},
+		{"csv password", "login,password\nalice,\"p,w\"\n", Auto, []string{"alice"}, []string{"p,w"}},
+		{"lines forced on csv-looking", "login,x\n", Lines, []string{"login,x"}, nil},
+		{"no final newline", "a\nb", Auto, []string{"a", "b"}, nil},
+		{"empty", "", Auto, nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Read(strings.NewReader(c.in), "in", c.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(logins(got), c.want) {
+				t.Errorf("got %q, want %q", logins(got), c.want)
+			}
+			for i, p := range c.pw {
+				if got[i].Password != p {
+					t.Errorf("password %d = %q", i, got[i].Password)
+				}
+			}
+		})
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"bad utf8", "ok\n\xff\n", "in:2: user name is not valid UTF-8"},
+		{"csv no login", "name,x\n", ""},
+		{"csv forced no login", "name,x\n", "no \"login\" column"},
+		{"csv wrong width", "login,cn\na\n", "in:2: record has 1 fields"},
+		{"csv empty login", "login,cn\n,x\n", "in:2: empty login"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			format := Auto
+			if strings.Contains(c.name, "forced") {
+				format = CSV
+			}
+			_, err := Read(strings.NewReader(c.in), "in", format)
+			if c.want == "" {
+				if err != nil {
+					t.Errorf("unexpected error %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestInline(t *testing.T) {
+	if got := logins(Inline("a, b c ,,d")); !reflect.DeepEqual(got, []string{"a", "b c", "d"}) {
+		t.Errorf("got %q", got)
+	}
+}
+
+// FuzzRead checks that any input either fails with a named error or gives
+// entries with non-empty, trimmed, valid UTF-8 logins.
+func FuzzRead(f *testing.F) {
+	for _, s := range []string{"a\nb\n", "login,password\nx,y\n", "# c\n\r\n", "login\n\"a\nb\"\n", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := Read(strings.NewReader(in), "fuzz", Auto)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz") {
+				t.Fatalf("error %q does not name the input", err)
+			}
+			return
+		}
+		for _, e := range got {
+			if e.Login == "" || e.Login != strings.TrimSpace(e.Login) || strings.ContainsAny(e.Login, "\n") && !strings.HasPrefix(in, "login") {
+				t.Fatalf("bad login %q from %q", e.Login, in)
+			}
+		}
+	})
+}

@@ -1,0 +1,264 @@
+package warm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// User statuses.
+const (
+	UserOK      = "ok"
+	UserPartial = "partial"
+	UserFailed  = "failed"
+	UserSkipped = "skipped"
+)
+
+// Result is the final outcome for one user, reported once.
+type Result struct {
+	User     User
+	Of       int
+	Status   string
+	Seconds  float64
+	Folders  []FolderResult
+	Err      error // why the user failed (login, connection), if it did
+	Attempts int
+}
+
+// Missing counts folders reported missing.
+func (r *Result) Missing() int {
+	n := 0
+	for _, f := range r.Folders {
+		if f.Status == StatusMissing {
+			n++
+		}
+	}
+	return n
+}
+
+// Plan is what a run does beyond connecting.
+type Plan struct {
+	Jobs    int
+	Rate    float64 // logins per second across all sessions; 0: no cap
+	Retries int
+	Backoff time.Duration // first retry delay; doubles each time
+	Skip    map[string]bool
+}
+
+// Run warms users with plan.Jobs sessions at once and calls emit once per
+// user, in input order, from one goroutine at a time. When ctx is cancelled
+// no new user is started; users in flight finish their current attempt.
+func Run(ctx context.Context, cfg *Config, plan Plan, users []User, emit func(Result)) {
+	report, flush := inOrder(users, emit)
+	defer flush()
+	limiter := newLimiter(plan.Rate)
+	queue := make(chan User)
+	var wg sync.WaitGroup
+	for range max(plan.Jobs, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range queue {
+				report(warmUser(ctx, cfg, plan, limiter, u, len(users)))
+			}
+		}()
+	}
+	for _, u := range users {
+		if plan.Skip[u.Login] {
+			report(Result{User: u, Of: len(users), Status: UserSkipped})
+			continue
+		}
+		select {
+		case queue <- u:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(queue)
+	wg.Wait()
+}
+
+// inOrder returns a report func that holds results back until all users
+// before them in the input were reported, so output follows the input as
+// the documented tool's did, whatever the concurrency. Users never started
+// (after an interrupt) do not hold back the others: see flush.
+func inOrder(users []User, emit func(Result)) (report func(Result), flush func()) {
+	var mu sync.Mutex
+	pos := make(map[int]int, len(users)) // user index -> position in users
+	for i, u := range users {
+		pos[u.Index] = i
+	}
+	held := map[int]Result{}
+	next := 0
+	report = func(r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		held[pos[r.User.Index]] = r
+		for {
+			x, ok := held[next]
+			if !ok {
+				return
+			}
+			delete(held, next)
+			emit(x)
+			next++
+		}
+	}
+	flush = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for ; next < len(users); next++ {
+			if x, ok := held[next]; ok {
+				emit(x)
+			}
+		}
+	}
+	return report, flush
+}
+
+// warmUser warms one user, retrying transient failures with backoff.
+func warmUser(ctx context.Context, cfg *Config, plan Plan, limiter *limiter, u User, of int) Result {
+	start := time.Now()
+	var res Result
+	delay := plan.Backoff
+	for attempt := 1; ; attempt++ {
+		limiter.wait(ctx)
+		res = warmOnce(cfg, u)
+		res.Attempts = attempt
+		if !res.retryable() || attempt > plan.Retries || ctx.Err() != nil {
+			break
+		}
+		sleep(ctx, delay/2+time.Duration(rand.Int64N(int64(delay)+1)))
+		delay *= 2
+	}
+	res.User, res.Of = u, of
+	res.Seconds = time.Since(start).Seconds()
+	res.Status = res.status(cfg.Strict)
+	return res
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// warmOnce makes one attempt: connect, log in, warm every folder.
+func warmOnce(cfg *Config, u User) Result {
+	s, err := dial(cfg, u)
+	if err != nil {
+		return Result{Err: fmt.Errorf("user %q: %w", u.Login, err)}
+	}
+	folders := cfg.Folders
+	if cfg.AllFolders {
+		if folders, err = s.listFolders(); err != nil {
+			s.close()
+			return Result{Err: fmt.Errorf("user %q: %w", u.Login, err)}
+		}
+	}
+	var res Result
+	for _, f := range folders {
+		fr := s.warmFolder(f)
+		if fr.Err != nil {
+			fr.Err = fmt.Errorf("user %q: %w", u.Login, fr.Err)
+		}
+		res.Folders = append(res.Folders, fr)
+		if fr.Err != nil && IsTransient(fr.Err) {
+			s.close() // the connection is gone or in doubt: retry the user
+			return res
+		}
+	}
+	s.logout()
+	return res
+}
+
+// retryable: a transient failure anywhere, and no refused login.
+func (r *Result) retryable() bool {
+	if r.Err != nil {
+		return IsTransient(r.Err) && !errors.Is(r.Err, errAuthFailed)
+	}
+	for _, f := range r.Folders {
+		if f.Err != nil && IsTransient(f.Err) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Result) status(strict bool) string {
+	if r.Err != nil {
+		return UserFailed
+	}
+	good, bad := 0, 0
+	for _, f := range r.Folders {
+		switch {
+		case f.Status == StatusOK, f.Status == StatusMissing && !strict:
+			good++
+		default:
+			bad++
+		}
+	}
+	switch {
+	case bad == 0:
+		return UserOK
+	case good == 0:
+		return UserFailed
+	}
+	return UserPartial
+}
+
+// limiter spaces logins evenly: at most rate per second over all sessions.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return &limiter{}
+	}
+	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
+}
+
+func (l *limiter) wait(ctx context.Context) {
+	if l.interval == 0 {
+		return
+	}
+	l.mu.Lock()
+	now := time.Now()
+	if l.next.Before(now) {
+		l.next = now
+	}
+	at := l.next
+	l.next = l.next.Add(l.interval)
+	l.mu.Unlock()
+	sleep(ctx, time.Until(at))
+}
+
+// Probe checks that the server can be reached at all, so a wrong host gives
+// one clear error rather than a failure per user.
+func Probe(cfg *Config) error {
+	s, err := dialOnly(cfg)
+	if err != nil {
+		return err
+	}
+	s.Close()
+	return nil
+}
+
+func dialOnly(cfg *Config) (interface{ Close() error }, error) {
+	conn, err := dialTCP(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
+	}
+	return conn, nil
+}

@@ -1,0 +1,354 @@
+// Package warm visits users' folders over IMAP, as an admin acting as each
+// user, so the server builds its indexes and caches before the users' first
+// login: EXAMINE (read-only) then one streamed FETCH of every message's UID,
+// flags, date, size, envelope and header. It never changes a mailbox.
+package warm
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+)
+
+// Auth is how the admin becomes each user.
+type Auth string
+
+const (
+	AuthMboxadmin Auth = "mboxadmin" // Scalix: LOGIN "mboxadmin:ADMIN:USER" ADMINPASSWORD
+	AuthMaster    Auth = "master"    // Dovecot master user: LOGIN "USER*ADMIN" ADMINPASSWORD
+	AuthAuthzid   Auth = "authzid"   // SASL PLAIN, authorization identity USER, authentication ADMIN
+	AuthUser      Auth = "user"      // each user's own password
+)
+
+// TLSMode says how the connection is protected.
+type TLSMode int
+
+const (
+	Plain TLSMode = iota
+	ImplicitTLS
+	StartTLS
+)
+
+// Config is everything a warming run needs to connect.
+type Config struct {
+	Addr           string
+	TLS            TLSMode
+	TLSConfig      *tls.Config
+	ConnectTimeout time.Duration
+	Timeout        time.Duration // no progress on a command for this long fails it
+	Admin          string
+	Password       string
+	Auth           Auth
+	MasterSep      string
+	Folders        []string
+	AllFolders     bool
+	Strict         bool // a missing folder fails the user
+	Debug          io.Writer
+}
+
+// User is one input user.
+type User struct {
+	Login    string
+	Password string // only with AuthUser
+	Index    int    // 1-based position in the input
+}
+
+// Folder statuses.
+const (
+	StatusOK      = "ok"
+	StatusMissing = "missing"
+	StatusError   = "error"
+)
+
+// FolderResult is what warming one folder did.
+type FolderResult struct {
+	Name     string
+	Status   string
+	Messages int
+	Bytes    int64
+	Seconds  float64
+	Err      error
+}
+
+// errAuthFailed marks a login the server refused: never retried.
+var errAuthFailed = errors.New("login refused")
+
+// session is one connection, logged in as one user.
+type session struct {
+	cfg    *Config
+	client *imapclient.Client
+	conn   net.Conn
+}
+
+// dial connects and logs in as user.
+func dial(cfg *Config, u User) (*session, error) {
+	conn, err := net.DialTimeout("tcp", cfg.Addr, cfg.ConnectTimeout)
+	if err != nil {
+		return nil, &transientError{fmt.Errorf("connect %s: %w", cfg.Addr, err)}
+	}
+	var nc net.Conn = &idleConn{Conn: conn, timeout: cfg.Timeout}
+	if cfg.TLS == ImplicitTLS {
+		tc := tls.Client(nc, cfg.TLSConfig)
+		if err := handshake(tc, cfg); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("TLS with %s: %w", cfg.Addr, err)
+		}
+		nc = tc
+	}
+	if cfg.Debug != nil {
+		nc = newTraceConn(nc, cfg.Debug, u.Login)
+	}
+	opts := &imapclient.Options{TLSConfig: cfg.TLSConfig}
+	var client *imapclient.Client
+	if cfg.TLS == StartTLS {
+		client, err = imapclient.NewStartTLS(nc, opts)
+		if err != nil {
+			conn.Close()
+			return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
+		}
+	} else {
+		client = imapclient.New(nc, opts)
+	}
+	s := &session{cfg: cfg, client: client, conn: conn}
+	if err := s.login(u); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func handshake(tc *tls.Conn, cfg *Config) error {
+	tc.SetDeadline(time.Now().Add(cfg.ConnectTimeout))
+	defer tc.SetDeadline(time.Time{})
+	return tc.Handshake()
+}
+
+// LoginName is the login an admin uses to act as user, for the LOGIN schemes.
+func LoginName(auth Auth, admin, user, sep string) string {
+	switch auth {
+	case AuthMboxadmin:
+		return "mboxadmin:" + admin + ":" + user
+	case AuthMaster:
+		return user + sep + admin
+	}
+	return user
+}
+
+func (s *session) login(u User) error {
+	var err error
+	switch s.cfg.Auth {
+	case AuthAuthzid:
+		err = s.client.Authenticate(sasl.NewPlainClient(u.Login, s.cfg.Admin, s.cfg.Password))
+	case AuthUser:
+		err = s.client.Login(u.Login, u.Password).Wait()
+	default:
+		err = s.client.Login(LoginName(s.cfg.Auth, s.cfg.Admin, u.Login, s.cfg.MasterSep), s.cfg.Password).Wait()
+	}
+	if err == nil {
+		return nil
+	}
+	var ierr *imap.Error
+	if errors.As(err, &ierr) && ierr.Type == imap.StatusResponseTypeNo && ierr.Code != imap.ResponseCodeUnavailable {
+		return fmt.Errorf("%w: %s", errAuthFailed, ierr.Text)
+	}
+	return classify(fmt.Errorf("login: %w", err))
+}
+
+func (s *session) close() {
+	if s.client != nil {
+		s.client.Close()
+	}
+	s.conn.Close()
+}
+
+// logout ends the session politely.
+func (s *session) logout() {
+	s.client.Logout().Wait()
+	s.close()
+}
+
+// listFolders returns every selectable folder of the user.
+func (s *session) listFolders() ([]string, error) {
+	list, err := s.client.List("", "*", nil).Collect()
+	if err != nil {
+		return nil, classify(fmt.Errorf("LIST: %w", err))
+	}
+	var names []string
+	for _, l := range list {
+		if !hasAttr(l.Attrs, imap.MailboxAttrNoSelect) && !hasAttr(l.Attrs, imap.MailboxAttrNonExistent) {
+			names = append(names, l.Mailbox)
+		}
+	}
+	return names, nil
+}
+
+func hasAttr(attrs []imap.MailboxAttr, want imap.MailboxAttr) bool {
+	for _, a := range attrs {
+		if strings.EqualFold(string(a), string(want)) {
+			return true
+		}
+	}
+	return false
+}
+
+// exists asks LIST whether a folder exists, for servers whose NO to EXAMINE
+// carries no NONEXISTENT code.
+func (s *session) exists(folder string) (bool, error) {
+	list, err := s.client.List("", folder, nil).Collect()
+	if err != nil {
+		return false, classify(fmt.Errorf("LIST %q: %w", folder, err))
+	}
+	for _, l := range list {
+		if l.Mailbox == folder || strings.EqualFold(folder, "INBOX") && strings.EqualFold(l.Mailbox, "INBOX") {
+			return !hasAttr(l.Attrs, imap.MailboxAttrNonExistent), nil
+		}
+	}
+	return false, nil
+}
+
+var fetchOptions = &imap.FetchOptions{
+	UID: true, Flags: true, InternalDate: true, RFC822Size: true, Envelope: true,
+	BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}},
+}
+
+// warmFolder examines a folder and fetches every message, streaming.
+func (s *session) warmFolder(folder string) FolderResult {
+	start := time.Now()
+	res := FolderResult{Name: folder}
+	defer func() { res.Seconds = time.Since(start).Seconds() }()
+	data, err := s.client.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		res.Status, res.Err = s.examineFailed(folder, err)
+		res.Seconds = time.Since(start).Seconds()
+		return res
+	}
+	if data.NumMessages > 0 {
+		res.Messages, res.Bytes, err = s.fetchAll()
+		if err != nil {
+			res.Status, res.Err = StatusError, fmt.Errorf("folder %q: FETCH: %w", folder, classify(err))
+			res.Seconds = time.Since(start).Seconds()
+			return res
+		}
+	}
+	res.Status = StatusOK
+	res.Seconds = time.Since(start).Seconds()
+	return res
+}
+
+// examineFailed tells a missing folder from a failure.
+func (s *session) examineFailed(folder string, err error) (string, error) {
+	var ierr *imap.Error
+	if !errors.As(err, &ierr) || ierr.Type != imap.StatusResponseTypeNo {
+		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, classify(err))
+	}
+	switch ierr.Code {
+	case imap.ResponseCodeNonExistent:
+		return StatusMissing, nil
+	case imap.ResponseCodeUnavailable:
+		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, &transientError{err})
+	}
+	ok, lerr := s.exists(folder)
+	if lerr != nil {
+		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, lerr)
+	}
+	if !ok {
+		return StatusMissing, nil
+	}
+	return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, err)
+}
+
+// fetchAll reads every message without keeping any of it.
+func (s *session) fetchAll() (int, int64, error) {
+	var all imap.SeqSet
+	all.AddRange(1, 0) // 1:*
+	cmd := s.client.Fetch(all, fetchOptions)
+	var n int
+	var size int64
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		n++
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataRFC822Size:
+				size += it.Size
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					io.Copy(io.Discard, it.Literal)
+				}
+			}
+		}
+	}
+	return n, size, cmd.Close()
+}
+
+// transientError marks a failure worth retrying: connection lost, timeout,
+// BYE, NO [UNAVAILABLE].
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// classify marks network-level errors as transient.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var t *transientError
+	if errors.As(err, &t) {
+		return err
+	}
+	var ne net.Error
+	var ierr *imap.Error
+	switch {
+	case errors.As(err, &ierr):
+		if ierr.Code == imap.ResponseCodeUnavailable || ierr.Type == imap.StatusResponseTypeBye {
+			return &transientError{err}
+		}
+		return err
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		return &transientError{err}
+	case strings.Contains(err.Error(), "connection reset"), strings.Contains(err.Error(), "broken pipe"),
+		strings.Contains(err.Error(), "closed"):
+		return &transientError{err}
+	}
+	return err
+}
+
+// IsTransient reports whether err is worth a retry.
+func IsTransient(err error) bool {
+	var t *transientError
+	return errors.As(err, &t)
+}
+
+// idleConn fails a read or write that makes no progress for timeout, so a
+// stalled server is noticed while a long FETCH that keeps streaming is not
+// cut short.
+type idleConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	if c.timeout > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *idleConn) Write(p []byte) (int, error) {
+	if c.timeout > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
+	return c.Conn.Write(p)
+}
+
+func dialTCP(cfg *Config) (net.Conn, error) {
+	return net.DialTimeout("tcp", cfg.Addr, cfg.ConnectTimeout)
+}

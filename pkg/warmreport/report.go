@@ -1,0 +1,322 @@
+// Package warmreport writes sxwarm's results: the seed's text lines, TSV,
+// CSV or JSON lines, each user's result in one write; the summary; the
+// progress line; and reads an earlier output back for --done.
+package warmreport
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"provpipe/pkg/warm"
+)
+
+// Formats.
+const (
+	Text  = "text"
+	TSV   = "tsv"
+	JSONL = "jsonl"
+	CSV   = "csv"
+)
+
+// Writer formats results onto out and reasons onto errw.
+type Writer struct {
+	out, errw io.Writer
+	format    string
+	header    bool
+	started   bool
+}
+
+// NewWriter returns a writer; header asks for a TSV header line (CSV always
+// has one).
+func NewWriter(out, errw io.Writer, format string, header bool) *Writer {
+	return &Writer{out: out, errw: errw, format: format, header: header || format == CSV}
+}
+
+var columns = []string{"user", "folder", "status", "messages", "bytes", "seconds"}
+
+// Write reports one user.
+func (w *Writer) Write(r warm.Result) error {
+	var b strings.Builder
+	if !w.started {
+		w.started = true
+		if w.header && w.format == TSV {
+			b.WriteString(strings.Join(columns, "\t") + "\n")
+		}
+		if w.format == CSV {
+			b.WriteString(strings.Join(columns, ",") + "\n")
+		}
+	}
+	switch w.format {
+	case Text:
+		writeText(&b, r)
+	case TSV:
+		writeTSV(&b, r)
+	case CSV:
+		writeCSV(&b, r)
+	case JSONL:
+		writeJSON(&b, r)
+	}
+	w.reasons(r)
+	_, err := io.WriteString(w.out, b.String())
+	return err
+}
+
+// reasons writes why a user or a folder failed to stderr, one line each.
+func (w *Writer) reasons(r warm.Result) {
+	var b strings.Builder
+	if r.Err != nil {
+		fmt.Fprintf(&b, "sxwarm: %v (after %d attempts)\n", r.Err, r.Attempts)
+	}
+	for _, f := range r.Folders {
+		if f.Err != nil {
+			fmt.Fprintf(&b, "sxwarm: %v\n", f.Err)
+		}
+	}
+	if b.Len() > 0 {
+		io.WriteString(w.errw, b.String())
+	}
+}
+
+// writeText writes the seed's line: "User0 Test0 (3 of 1022)... INBOX: 2.97 ... Total: 5.40".
+func writeText(b *strings.Builder, r warm.Result) {
+	if r.Status == warm.UserSkipped {
+		fmt.Fprintf(b, "Skipping: %s\n", r.User.Login)
+		return
+	}
+	fmt.Fprintf(b, "%s (%d of %d)...", r.User.Login, r.User.Index, r.Of)
+	if r.Err != nil {
+		b.WriteString(" error\n")
+		return
+	}
+	total := 0.0
+	for _, f := range r.Folders {
+		switch f.Status {
+		case warm.StatusOK:
+			fmt.Fprintf(b, " %s: %.2f", f.Name, f.Seconds)
+		default:
+			fmt.Fprintf(b, " %s: %s", f.Name, f.Status)
+		}
+		total += f.Seconds
+	}
+	fmt.Fprintf(b, " Total: %.2f\n", total)
+}
+
+// rows are the per-folder lines of TSV and CSV; a user who failed before
+// any folder gets one line with folder "-".
+func rows(r warm.Result) [][]string {
+	if r.Status == warm.UserSkipped {
+		return [][]string{{r.User.Login, "-", "skipped", "0", "0", "0.000"}}
+	}
+	if len(r.Folders) == 0 {
+		return [][]string{{r.User.Login, "-", warm.StatusError, "0", "0", fmt.Sprintf("%.3f", r.Seconds)}}
+	}
+	var out [][]string
+	for _, f := range r.Folders {
+		out = append(out, []string{r.User.Login, f.Name, f.Status, strconv.Itoa(f.Messages),
+			strconv.FormatInt(f.Bytes, 10), fmt.Sprintf("%.3f", f.Seconds)})
+	}
+	if r.Err != nil {
+		out = append(out, []string{r.User.Login, "-", warm.StatusError, "0", "0", fmt.Sprintf("%.3f", r.Seconds)})
+	}
+	return out
+}
+
+// tsvEscape keeps a field on its line: tabs and newlines cannot appear raw.
+var tsvEscape = strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r")
+
+func writeTSV(b *strings.Builder, r warm.Result) {
+	for _, row := range rows(r) {
+		for i, v := range row {
+			if i > 0 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(tsvEscape.Replace(v))
+		}
+		b.WriteByte('\n')
+	}
+}
+
+func writeCSV(b *strings.Builder, r warm.Result) {
+	cw := csv.NewWriter(b)
+	cw.WriteAll(rows(r))
+}
+
+type jsonFolder struct {
+	Name     string  `json:"name"`
+	Status   string  `json:"status"`
+	Messages int     `json:"messages"`
+	Bytes    int64   `json:"bytes"`
+	Seconds  float64 `json:"seconds"`
+	Error    string  `json:"error,omitempty"`
+}
+
+type jsonUser struct {
+	User    string       `json:"user"`
+	Index   int          `json:"index"`
+	Of      int          `json:"of"`
+	Status  string       `json:"status"`
+	Seconds float64      `json:"seconds"`
+	Error   string       `json:"error,omitempty"`
+	Folders []jsonFolder `json:"folders"`
+}
+
+func writeJSON(b *strings.Builder, r warm.Result) {
+	u := jsonUser{User: r.User.Login, Index: r.User.Index, Of: r.Of, Status: r.Status,
+		Seconds: round3(r.Seconds), Folders: []jsonFolder{}}
+	if r.Err != nil {
+		u.Error = r.Err.Error()
+	}
+	for _, f := range r.Folders {
+		jf := jsonFolder{Name: f.Name, Status: f.Status, Messages: f.Messages, Bytes: f.Bytes, Seconds: round3(f.Seconds)}
+		if f.Err != nil {
+			jf.Error = f.Err.Error()
+		}
+		u.Folders = append(u.Folders, jf)
+	}
+	line, _ := json.Marshal(u)
+	b.Write(line)
+	b.WriteByte('\n')
+}
+
+func round3(x float64) float64 {
+	v, _ := strconv.ParseFloat(fmt.Sprintf("%.3f", x), 64)
+	return v
+}
+
+// Summary accumulates results for the closing summary.
+type Summary struct {
+	OK, Missing, Failed, Partial, Skipped int
+	perFolder                             map[string][]float64
+	order                                 []string
+}
+
+// Add counts one result.
+func (s *Summary) Add(r warm.Result) {
+	if s.perFolder == nil {
+		s.perFolder = map[string][]float64{}
+	}
+	switch r.Status {
+	case warm.UserSkipped:
+		s.Skipped++
+		return
+	case warm.UserFailed:
+		s.Failed++
+	case warm.UserPartial:
+		s.Partial++
+	default:
+		s.OK++
+		if r.Missing() > 0 {
+			s.Missing++
+		}
+	}
+	for _, f := range r.Folders {
+		if f.Status != warm.StatusOK {
+			continue
+		}
+		if _, seen := s.perFolder[f.Name]; !seen {
+			s.order = append(s.order, f.Name)
+		}
+		s.perFolder[f.Name] = append(s.perFolder[f.Name], f.Seconds)
+	}
+}
+
+// Done is the number of users reported.
+func (s *Summary) Done() int { return s.OK + s.Failed + s.Partial + s.Skipped }
+
+// Write prints the summary in whole lines.
+func (s *Summary) Write(w io.Writer, wall time.Duration, interrupted bool) {
+	var b strings.Builder
+	if interrupted {
+		b.WriteString("sxwarm: interrupted; users not started are not reported (resume with --done)\n")
+	}
+	fmt.Fprintf(&b, "sxwarm: %d users ok (%d with missing folders), %d partial, %d failed, %d skipped in %.1fs\n",
+		s.OK, s.Missing, s.Partial, s.Failed, s.Skipped, wall.Seconds())
+	for _, name := range s.order {
+		secs := s.perFolder[name]
+		sort.Float64s(secs)
+		fmt.Fprintf(&b, "sxwarm: %-20s median %.3fs  p95 %.3fs  (%d folders)\n", name+":", quantile(secs, 0.5), quantile(secs, 0.95), len(secs))
+	}
+	io.WriteString(w, b.String())
+}
+
+// quantile of sorted values, nearest rank.
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// Progress writes a status line to a terminal.
+func Progress(w io.Writer, s *Summary, total int, start time.Time) {
+	done := s.Done()
+	el := time.Since(start).Seconds()
+	rate := float64(done) / max(el, 0.001)
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	fmt.Fprintf(w, "\r\x1b[Ksxwarm: %d of %d users, %d failed, %.1f users/s, ETA %s", done, total, s.Failed+s.Partial, rate, eta)
+}
+
+// ReadDone reads an earlier TSV or JSON lines output and returns the users
+// fully warmed there: every folder ok or missing, nothing failed.
+func ReadDone(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--done: %w", err)
+	}
+	defer f.Close()
+	good, bad := map[string]bool{}, map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "{"):
+			var u jsonUser
+			if err := json.Unmarshal([]byte(line), &u); err != nil {
+				return nil, fmt.Errorf("--done %s:%d: %v", path, n, err)
+			}
+			if u.Status == warm.UserOK {
+				good[u.User] = true
+			} else {
+				bad[u.User] = true
+			}
+		case strings.Count(line, "\t") == 5:
+			fields := strings.Split(line, "\t")
+			if n == 1 && fields[0] == "user" {
+				continue
+			}
+			user := tsvUnescape(fields[0])
+			if fields[2] == warm.StatusOK || fields[2] == warm.StatusMissing {
+				good[user] = true
+			} else {
+				bad[user] = true
+			}
+		case strings.TrimSpace(line) == "":
+		default:
+			return nil, fmt.Errorf("--done %s:%d: neither a TSV nor a JSON lines result", path, n)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--done %s: %w", path, err)
+	}
+	for u := range bad {
+		delete(good, u)
+	}
+	return good, nil
+}
+
+var tsvUnescaper = strings.NewReplacer("\\\\", "\\", "\\t", "\t", "\\n", "\n", "\\r", "\r")
+
+func tsvUnescape(s string) string { return tsvUnescaper.Replace(s) }
