@@ -215,19 +215,7 @@ func TestSxwarmAgainstDovecot(t *testing.T) {
 				log, _ := os.ReadFile(filepath.Join(d.dir, "dovecot.log"))
 				t.Fatalf("exit %d: %s\n%s", res.code, res.stderr, log)
 			}
-			rows := parseTSV(t, res.stdout)
-			if len(rows) != len(users)*4 {
-				t.Fatalf("%d rows, want %d", len(rows), len(users)*4)
-			}
-			for _, r := range rows {
-				n, exists := users[r.user][r.folder]
-				switch {
-				case !exists && r.status != "missing":
-					t.Errorf("%s/%s: %s, want missing", r.user, r.folder, r.status)
-				case exists && (r.status != "ok" || r.messages != n):
-					t.Errorf("%s/%s: %s %d messages, Dovecot has %d", r.user, r.folder, r.status, r.messages, n)
-				}
-			}
+			checkCounts(t, parseTSV(t, res.stdout), users)
 		})
 	}
 	if after := maildirState(t, filepath.Join(d.dir, "mail")); strings.Join(after, "\n") != strings.Join(before, "\n") {

@@ -49,16 +49,10 @@ func WriteSummary(w io.Writer, tool string, res *Result, opt Options) {
 func StaleShards(prefix string, n int) []string {
 	var stale []string
 	for k := n + 1; ; k++ {
-		found := false
-		for _, p := range []string{Paths(prefix, k)[k-1], fmt.Sprintf("%s%02d.csv", prefix, k)} {
-			if _, err := os.Stat(p); err == nil {
-				stale = append(stale, p)
-				found = true
-				break
-			}
-		}
-		if !found {
+		p := shardPath(prefix, k, suffixWidth(k))
+		if _, err := os.Stat(p); err != nil {
 			return stale
 		}
+		stale = append(stale, p)
 	}
 }

@@ -59,12 +59,19 @@ type Result struct {
 
 // Paths returns the names of the shard files, in order.
 func Paths(prefix string, n int) []string {
-	width := max(2, len(strconv.Itoa(n)))
+	width := suffixWidth(n)
 	out := make([]string, n)
 	for i := range out {
-		out[i] = fmt.Sprintf("%s%0*d.csv", prefix, width, i+1)
+		out[i] = shardPath(prefix, i+1, width)
 	}
 	return out
+}
+
+// suffixWidth is the number of digits split gives n shards: at least two.
+func suffixWidth(n int) int { return max(2, len(strconv.Itoa(n))) }
+
+func shardPath(prefix string, k, width int) string {
+	return fmt.Sprintf("%s%0*d.csv", prefix, width, k)
 }
 
 // Validate checks options that do not depend on the input.

@@ -247,18 +247,9 @@ func (l *limiter) wait(ctx context.Context) {
 // Probe checks that the server can be reached at all, so a wrong host gives
 // one clear error rather than a failure per user.
 func Probe(cfg *Config) error {
-	s, err := dialOnly(cfg)
-	if err != nil {
-		return err
-	}
-	s.Close()
-	return nil
-}
-
-func dialOnly(cfg *Config) (interface{ Close() error }, error) {
 	conn, err := dialTCP(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
+		return fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
 	}
-	return conn, nil
+	return conn.Close()
 }

@@ -90,7 +90,7 @@ type session struct {
 
 // dial connects and logs in as user.
 func dial(cfg *Config, u User) (*session, error) {
-	conn, err := net.DialTimeout("tcp", cfg.Addr, cfg.ConnectTimeout)
+	conn, err := dialTCP(cfg)
 	if err != nil {
 		return nil, &transientError{fmt.Errorf("connect %s: %w", cfg.Addr, err)}
 	}
@@ -223,7 +223,6 @@ var fetchOptions = &imap.FetchOptions{
 func (s *session) warmFolder(folder string) FolderResult {
 	start := time.Now()
 	res := FolderResult{Name: folder}
-	defer func() { res.Seconds = time.Since(start).Seconds() }()
 	data, err := s.client.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		res.Status, res.Err = s.examineFailed(folder, err)
