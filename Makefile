@@ -36,6 +36,9 @@ lint:
 fuzz:
 	$(GO) test ./pkg/csvstream -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/schemas -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/userlist -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
 
 bench: build
 	bash bench/run.sh

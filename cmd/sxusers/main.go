@@ -1,20 +1,240 @@
-// Command sxusers is not written yet; see the project's open issues.
+// Command sxusers finds the users to warm, from omsearch, a file of its
+// output, a list of names or an LDAP directory, and writes them as a stream
+// that sxwarm reads.
 package main
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
 	"os"
+	"os/signal"
+	"regexp"
+	"time"
 
 	"provpipe/pkg/cli"
+	"provpipe/pkg/directory"
+	"provpipe/pkg/ldapdir"
+	"provpipe/pkg/secret"
 )
 
 type command struct {
 	cli.VersionFlag
+	File     string `short:"f" placeholder:"FILE" help:"Read omsearch output from FILE (- is stdin) instead of running omsearch."`
+	Users    string `short:"U" placeholder:"NAMES" help:"Comma-separated names, '[Given] Surname' or 'S=Surname[/G=Given]'; resolved against -f, --ldap or --omsearch when given, else written as given."`
+	Omsearch string `placeholder:"PATH" help:"omsearch to run (default: omsearch on PATH, else /opt/scalix/bin/omsearch)."`
+
+	LDAP             string        `name:"ldap" placeholder:"URL" help:"Search this LDAP directory (ldap://HOST[:PORT] or ldaps://...)."`
+	StartTLS         bool          `name:"starttls" help:"Upgrade the LDAP connection with StartTLS."`
+	CA               string        `type:"existingfile" placeholder:"FILE" help:"PEM file of CA certificates to trust for LDAP over TLS."`
+	Insecure         bool          `help:"Do not verify the LDAP server's TLS certificate."`
+	Base             string        `default:"o=Scalix" help:"Search base."`
+	BindDN           string        `name:"bind-dn" placeholder:"DN" help:"Bind as DN (Scalix: cn=sxqueryadmin,o=scalix); anonymous when empty."`
+	BindPassword     string        `name:"bind-password" placeholder:"PW" help:"Bind password (prefer --bind-password-file or $${SXUSERS_BIND_PASSWORD})."`
+	BindPasswordFile string        `name:"bind-password-file" type:"existingfile" placeholder:"FILE" help:"File whose first line is the bind password."`
+	Filter           string        `default:"${ldapfilter}" help:"LDAP filter selecting the people to list."`
+	AttrLogin        string        `default:"cn" help:"Attribute holding the login name."`
+	AttrCN           string        `name:"attr-cn" default:"cn" help:"Attribute holding the common name."`
+	AttrSurname      string        `default:"sn" help:"Attribute holding the surname."`
+	AttrGiven        string        `default:"givenName" help:"Attribute holding the given name."`
+	AttrMail         string        `default:"mail" help:"Attribute holding the mail address."`
+	PageSize         uint32        `default:"500" help:"Entries per LDAP page (RFC 2696 paged results); 0 asks for everything at once."`
+	Timeout          time.Duration `default:"30s" help:"LDAP connect and operation timeout."`
+	Format           string        `enum:"lines,csv,jsonl" default:"lines" help:"Output: lines (login names), csv (login,cn,surname,given,mail,formal) or jsonl."`
+	Exclude          []string      `placeholder:"NAME" help:"Leave out this login (repeatable)."`
+	Match            string        `placeholder:"REGEX" help:"Keep only logins matching this regular expression."`
+	Quiet            bool          `short:"q" help:"No 'Searching for users...' line on stderr."`
+
+	directoryUsed string // names the directory -U names were resolved in
 }
 
+const description = `Find the users to warm and write them, one per line, for sxwarm.
+
+Sources, one per run: omsearch (the default; run as root on the Scalix
+server), -f FILE of omsearch output, --ldap URL, or -U NAMES. With -U and a
+directory (-f, --ldap or --omsearch), each name is resolved to one person.`
+
 func main() {
-	os.Exit(cli.Main("sxusers", "Not implemented yet.", &command{}, os.Args[1:], os.Stderr))
+	vars := map[string]string{"ldapfilter": ldapdir.DefaultFilter}
+	os.Exit(cli.MainVars("sxusers", description, &command{}, vars, os.Args[1:], os.Stderr))
 }
 
 func (c *command) Run() error {
-	return cli.Usagef("sxusers is not implemented yet")
+	filter, err := c.filter()
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	specs, err := c.specs()
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	src, bad, closeSrc, err := c.source(ctx, specs != nil)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return cli.ErrInterrupted
+		}
+		return cli.AsUsage(err)
+	}
+	defer closeSrc()
+	for _, le := range bad {
+		cli.Warnf(os.Stderr, "sxusers", "%v", le)
+	}
+	entries, failed, err := c.collect(src, specs)
+	if err != nil {
+		// The directory failed as a whole (a refused search): nothing was done.
+		return cli.AsUsage(err)
+	}
+	entries = directory.Dedup(filter.Apply(entries))
+	if !c.Quiet {
+		fmt.Fprintf(os.Stderr, "Searching for users... found %d.\n", len(entries))
+	}
+	if err := directory.Write(os.Stdout, c.Format, entries); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if failed += len(bad); failed > 0 {
+		return &cli.PartialError{Failed: failed, Total: failed + len(entries)}
+	}
+	return nil
+}
+
+// collect lists the source, or resolves the -U names against it.
+func (c *command) collect(src directory.Source, specs []directory.Spec) ([]directory.Entry, int, error) {
+	switch {
+	case specs == nil:
+		all, err := src.All()
+		return c.dropNoLogin(all), 0, err
+	case src == nil:
+		out := make([]directory.Entry, len(specs))
+		for i, s := range specs {
+			out[i] = directory.Unresolved(s)
+		}
+		return out, 0, nil
+	}
+	return directory.ResolveAll(src, specs, func(err error) {
+		cli.Warnf(os.Stderr, "sxusers", "%v (in %s)", err, c.directoryUsed)
+	})
+}
+
+// dropNoLogin leaves out entries without a login (an LDAP entry without the
+// login attribute), naming each on stderr.
+func (c *command) dropNoLogin(all []directory.Entry) []directory.Entry {
+	out := all[:0:0]
+	for _, e := range all {
+		if e.Login == "" {
+			cli.Warnf(os.Stderr, "sxusers", "%s: no %s attribute, left out", e.Source, c.AttrLogin)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (c *command) filter() (directory.Filter, error) {
+	f := directory.Filter{Exclude: map[string]bool{}}
+	for _, n := range c.Exclude {
+		f.Exclude[n] = true
+	}
+	if c.Match != "" {
+		re, err := regexp.Compile(c.Match)
+		if err != nil {
+			return f, fmt.Errorf("--match: %w", err)
+		}
+		f.Match = re
+	}
+	return f, nil
+}
+
+func (c *command) specs() ([]directory.Spec, error) {
+	if c.Users == "" {
+		return nil, nil
+	}
+	return directory.ParseSpecList(c.Users)
+}
+
+// source opens the one directory the flags name. With -U and no directory
+// named, it returns nil: the names are written as given.
+func (c *command) source(ctx context.Context, haveSpecs bool) (directory.Source, []*directory.LineError, func(), error) {
+	noop := func() {}
+	if c.File != "" && c.LDAP != "" {
+		return nil, nil, noop, fmt.Errorf("-f and --ldap are two sources: give one")
+	}
+	switch {
+	case c.LDAP != "":
+		d, err := c.openLDAP()
+		if err != nil {
+			return nil, nil, noop, err
+		}
+		c.directoryUsed = c.LDAP
+		return d, nil, func() { d.Close() }, nil
+	case c.File != "":
+		entries, bad, err := c.readFile()
+		c.directoryUsed = c.File
+		return directory.List(entries), bad, noop, err
+	case haveSpecs && c.Omsearch == "":
+		return nil, nil, noop, nil
+	}
+	path, err := directory.FindOmsearch(c.Omsearch)
+	if err != nil {
+		return nil, nil, noop, fmt.Errorf("%w; omsearch runs on the Scalix server as root. Elsewhere use -f FILE (omsearch output), --ldap URL or -U NAMES", err)
+	}
+	entries, bad, err := directory.RunOmsearch(ctx, path)
+	if err != nil {
+		return nil, nil, noop, fmt.Errorf("%w\nomsearch normally needs root: run sxusers as root (sudo), or use -f FILE, --ldap URL or -U NAMES", err)
+	}
+	c.directoryUsed = "omsearch"
+	return directory.List(entries), bad, noop, nil
+}
+
+func (c *command) readFile() ([]directory.Entry, []*directory.LineError, error) {
+	if c.File == "-" {
+		return directory.ParseOmsearch(os.Stdin, "stdin")
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-f: %w", err)
+	}
+	defer f.Close()
+	return directory.ParseOmsearch(f, c.File)
+}
+
+func (c *command) openLDAP() (*ldapdir.Dir, error) {
+	cfg := ldapdir.Config{
+		URL: c.LDAP, StartTLS: c.StartTLS, BindDN: c.BindDN, Base: c.Base, Filter: c.Filter,
+		Attrs:    ldapdir.Attributes{Login: c.AttrLogin, CN: c.AttrCN, Surname: c.AttrSurname, Given: c.AttrGiven, Mail: c.AttrMail},
+		PageSize: c.PageSize, Timeout: c.Timeout,
+	}
+	tlsConf, err := c.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.TLSConfig = tlsConf
+	if c.BindDN != "" {
+		src := secret.Source{What: "bind password", Value: c.BindPassword, File: c.BindPasswordFile,
+			Env: "SXUSERS_BIND_PASSWORD", Flags: "--bind-password, --bind-password-file"}
+		if cfg.BindPassword, err = src.Resolve(); err != nil {
+			return nil, err
+		}
+	}
+	return ldapdir.Open(cfg)
+}
+
+func (c *command) tlsConfig() (*tls.Config, error) {
+	conf := &tls.Config{InsecureSkipVerify: c.Insecure, MinVersion: tls.VersionTLS12}
+	if c.CA == "" {
+		return conf, nil
+	}
+	pem, err := os.ReadFile(c.CA)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca %s: no PEM certificate found", c.CA)
+	}
+	conf.RootCAs = pool
+	return conf, nil
 }

@@ -83,10 +83,19 @@ type Runner interface {
 // Main parses args into cmd with kong, runs it and returns the exit status.
 // A parse error is reported on stderr with a hint and gives exit 2.
 func Main(name, description string, cmd Runner, args []string, stderr io.Writer) int {
+	return MainVars(name, description, cmd, nil, args, stderr)
+}
+
+// MainVars is Main with extra variables for the flags' ${...} defaults.
+func MainVars(name, description string, cmd Runner, vars map[string]string, args []string, stderr io.Writer) int {
+	kv := kong.Vars{"version": Version}
+	for k, v := range vars {
+		kv[k] = v
+	}
 	parser, err := kong.New(cmd,
 		kong.Name(name),
 		kong.Description(description),
-		kong.Vars{"version": Version},
+		kv,
 		kong.Writers(os.Stdout, stderr),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
 	)
