@@ -228,9 +228,19 @@ func TestSxwarmDoneResumes(t *testing.T) {
 	dir := t.TempDir()
 	first := run(t, "User0 Test0\nUser1 Test1\nUser2 Test2\n", "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw")
 	os.WriteFile(filepath.Join(dir, "done.tsv"), []byte(first.stdout), 0o644)
-	second := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "--done", filepath.Join(dir, "done.tsv"))
+	second := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "--done", filepath.Join(dir, "done.tsv"), "--format", "jsonl")
 	if second.code != 0 {
 		t.Fatalf("exit %d: %s", second.code, second.stderr)
+	}
+	// Positions stay those of the whole input: "4 of 6", not "1 of 3".
+	for i, line := range lines(second.stdout) {
+		var u struct{ Index, Of int }
+		if err := json.Unmarshal([]byte(line), &u); err != nil {
+			t.Fatal(err)
+		}
+		if u.Index != i+4 || u.Of != 6 {
+			t.Errorf("resumed user %d is %d of %d, want %d of 6", i, u.Index, u.Of, i+4)
+		}
 	}
 	after := srv.Logins()
 	for name := range want {

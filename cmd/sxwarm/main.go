@@ -75,17 +75,17 @@ func (c *command) Run() error {
 	if err != nil {
 		return cli.AsUsage(err)
 	}
-	users, err := c.users()
+	users, total, err := c.users()
 	if err != nil {
 		return cli.AsUsage(err)
 	}
 	if err := warm.Probe(cfg); err != nil {
 		return cli.AsUsage(err)
 	}
-	return c.run(cfg, users)
+	return c.run(cfg, users, total)
 }
 
-func (c *command) run(cfg *warm.Config, users []warm.User) error {
+func (c *command) run(cfg *warm.Config, users []warm.User, total int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	format := c.Format
@@ -100,7 +100,7 @@ func (c *command) run(cfg *warm.Config, users []warm.User) error {
 	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
 	start := time.Now()
 	var writeErr error
-	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip)}
+	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip), Of: total}
 	warm.Run(ctx, cfg, plan, users, func(r warm.Result) {
 		sum.Add(r)
 		if err := out.Write(r); err != nil && writeErr == nil {
@@ -244,7 +244,9 @@ func splitList(s string) []string {
 	return out
 }
 
-func (c *command) users() ([]warm.User, error) {
+// users reads the input, leaves out those --done names and returns the rest
+// with the length of the whole input.
+func (c *command) users() ([]warm.User, int, error) {
 	var entries []userlist.Entry
 	if c.Users != "" {
 		entries = userlist.Inline(c.Users)
@@ -256,7 +258,7 @@ func (c *command) users() ([]warm.User, error) {
 		for _, f := range files {
 			es, err := readFile(f, userlist.Format(c.Input))
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			entries = append(entries, es...)
 		}
@@ -265,19 +267,20 @@ func (c *command) users() ([]warm.User, error) {
 	if c.Done != "" {
 		var err error
 		if done, err = warmreport.ReadDone(c.Done); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	var users []warm.User
 	for _, e := range entries {
 		if c.Auth == string(warm.AuthUser) && e.Password == "" {
-			return nil, fmt.Errorf("%s: user %q has no password; --auth user needs CSV input with a password column", e.Source, e.Login)
+			return nil, 0, fmt.Errorf("%s: user %q has no password; --auth user needs CSV input with a password column", e.Source, e.Login)
 		}
 		users = append(users, warm.User{Login: e.Login, Password: e.Password})
 	}
 	for i := range users {
 		users[i].Index = i + 1
 	}
+	total := len(users)
 	if done != nil {
 		kept := users[:0]
 		for _, u := range users {
@@ -290,7 +293,7 @@ func (c *command) users() ([]warm.User, error) {
 		}
 		users = kept
 	}
-	return users, nil
+	return users, total, nil
 }
 
 func readFile(path string, format userlist.Format) ([]userlist.Entry, error) {

@@ -46,6 +46,9 @@ type Plan struct {
 	Retries int
 	Backoff time.Duration // first retry delay; doubles each time
 	Skip    map[string]bool
+	// Of is the input's full length, the M of "N of M"; 0 means len(users).
+	// It differs when users already warmed were left out (--done).
+	Of int
 }
 
 // Run warms users with plan.Jobs sessions at once and calls emit once per
@@ -54,6 +57,10 @@ type Plan struct {
 func Run(ctx context.Context, cfg *Config, plan Plan, users []User, emit func(Result)) {
 	report, flush := inOrder(users, emit)
 	defer flush()
+	of := plan.Of
+	if of == 0 {
+		of = len(users)
+	}
 	limiter := newLimiter(plan.Rate)
 	queue := make(chan User)
 	var wg sync.WaitGroup
@@ -62,13 +69,13 @@ func Run(ctx context.Context, cfg *Config, plan Plan, users []User, emit func(Re
 		go func() {
 			defer wg.Done()
 			for u := range queue {
-				report(warmUser(ctx, cfg, plan, limiter, u, len(users)))
+				report(warmUser(ctx, cfg, plan, limiter, u, of))
 			}
 		}()
 	}
 	for _, u := range users {
 		if plan.Skip[u.Login] {
-			report(Result{User: u, Of: len(users), Status: UserSkipped})
+			report(Result{User: u, Of: of, Status: UserSkipped})
 			continue
 		}
 		select {
@@ -233,23 +240,36 @@ func (l *limiter) wait(ctx context.Context) {
 	if l.interval == 0 {
 		return
 	}
+	sleep(ctx, time.Until(l.reserve(time.Now())))
+}
+
+// reserve books the next login slot at or after now and returns its time.
+func (l *limiter) reserve(now time.Time) time.Time {
 	l.mu.Lock()
-	now := time.Now()
+	defer l.mu.Unlock()
 	if l.next.Before(now) {
 		l.next = now
 	}
 	at := l.next
 	l.next = l.next.Add(l.interval)
-	l.mu.Unlock()
-	sleep(ctx, time.Until(at))
+	return at
 }
 
-// Probe checks that the server can be reached at all, so a wrong host gives
-// one clear error rather than a failure per user.
+// Probe checks that the server can be reached at all, TLS certificate and
+// greeting included, so a wrong host, port or CA gives one clear error
+// rather than a failure per user. It does not log in.
 func Probe(cfg *Config) error {
-	conn, err := dialTCP(cfg)
+	quick := *cfg
+	quick.Timeout = cfg.ConnectTimeout // a server that never greets fails fast
+	quick.Debug = nil
+	s, err := connect(&quick, "")
 	if err != nil {
 		return fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
 	}
-	return conn.Close()
+	defer s.close()
+	if err := s.client.WaitGreeting(); err != nil {
+		return fmt.Errorf("cannot reach IMAP server %s: no greeting: %w", cfg.Addr, err)
+	}
+	s.client.Logout().Wait()
+	return nil
 }

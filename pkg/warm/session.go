@@ -90,6 +90,20 @@ type session struct {
 
 // dial connects and logs in as user.
 func dial(cfg *Config, u User) (*session, error) {
+	s, err := connect(cfg, u.Login)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.login(u); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect opens a connection up to the greeting, with TLS as configured;
+// trace names the user in --debug output.
+func connect(cfg *Config, trace string) (*session, error) {
 	conn, err := dialTCP(cfg)
 	if err != nil {
 		return nil, &transientError{fmt.Errorf("connect %s: %w", cfg.Addr, err)}
@@ -104,25 +118,18 @@ func dial(cfg *Config, u User) (*session, error) {
 		nc = tc
 	}
 	if cfg.Debug != nil {
-		nc = newTraceConn(nc, cfg.Debug, u.Login)
+		nc = newTraceConn(nc, cfg.Debug, trace)
 	}
 	opts := &imapclient.Options{TLSConfig: cfg.TLSConfig}
-	var client *imapclient.Client
-	if cfg.TLS == StartTLS {
-		client, err = imapclient.NewStartTLS(nc, opts)
-		if err != nil {
-			conn.Close()
-			return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
-		}
-	} else {
-		client = imapclient.New(nc, opts)
+	if cfg.TLS != StartTLS {
+		return &session{cfg: cfg, client: imapclient.New(nc, opts), conn: conn}, nil
 	}
-	s := &session{cfg: cfg, client: client, conn: conn}
-	if err := s.login(u); err != nil {
-		s.close()
-		return nil, err
+	client, err := imapclient.NewStartTLS(nc, opts)
+	if err != nil {
+		conn.Close()
+		return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
 	}
-	return s, nil
+	return &session{cfg: cfg, client: client, conn: conn}, nil
 }
 
 func handshake(tc *tls.Conn, cfg *Config) error {
