@@ -2,12 +2,14 @@
 # make bench: measure provpipe beside the tools it replaces, on this machine,
 # in one run. Prints a Markdown table per part; BENCHMARKS.md records them.
 # Needs: GNU coreutils, GNU time (/usr/bin/time, Debian package "time").
-# Environment: ROWS (default 1000000), BENCH_PARTS (default "ctx go").
+# Environment: ROWS (default 1000000), BENCH_PARTS (default "ctx imap go"),
+# IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000),
+# BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
 rows=${ROWS:-1000000}
-parts=${BENCH_PARTS:-ctx go}
+parts=${BENCH_PARTS:-ctx imap go}
 work=$(mktemp -d "${TMPDIR:-/tmp}/provpipe-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing: apt-get install time" >&2; exit 2; }
@@ -66,6 +68,82 @@ ctx() {
 	echo
 }
 
+# imap_once CMD: start the lab Dovecot on cold indexes, run CMD with the
+# server address in $ADDR, stop the server; GNU time's figures in $work/time.
+imap_once() {
+	coproc LAB { "$work/imaplab" serve "$lab" 2>"$work/lab.err"; }
+	local addr; read -r addr <&"${LAB[0]}" || { cat "$work/lab.err" >&2; return 1; }
+	ADDR=$addr /usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "$*" >"$work/out" 2>"$work/err" ||
+		{ echo "bench: failed: $*" >&2; cat "$work/err" >&2; }
+	eval "exec ${LAB[1]}>&-"
+	wait "$LAB_PID" 2>/dev/null || true
+}
+
+# imap_run LABEL USERS MESSAGES CMD...: best of 2 cold runs as a table row:
+# wall time, users/s, client CPU per 1000 messages, client peak RSS.
+imap_run() {
+	local label=$1 users=$2 msgs=$3; shift 3
+	local best="" line wall user sys rss
+	for _ in 1 2; do
+		imap_once "$@"
+		read -r wall user sys rss <"$work/time"
+		if [[ $label == sxwarm* ]]; then # its TSV says how much it read
+			local got; got=$(awk -F'\t' '{s += $4} END {print s + 0}' "$work/out")
+			[ "$got" = "$msgs" ] || echo "bench: $label warmed $got messages, not $msgs" >&2
+		fi
+		if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall line="$wall $user $sys $rss"; fi
+	done
+	read -r wall user sys rss <<<"$line"
+	local shown=$*
+	shown=${shown//$work/\$W}
+	shown=${shown//$root/.}
+	printf '| %s | `%s` | %.2f s | %.1f | %.0f ms | %d MiB |\n' "$label" "${shown//|/\\|}" "$wall" \
+		"$(awk "BEGIN{print $users/$wall}")" "$(awk "BEGIN{print ($user+$sys)*1000*1000/$msgs}")" $((rss / 1024))
+	echo "$wall" >"$work/last"
+}
+
+imap() {
+	command -v dovecot >/dev/null || { echo "bench: dovecot missing (apt-get install dovecot-imapd); imap part skipped" >&2; return 0; }
+	local n=${IMAP_USERS:-200} m=${IMAP_MESSAGES:-500} big=${IMAP_BIG:-100000}
+	lab=${BENCH_LAB:-$root/bench/.lab}/u$n-m$m-b$big
+	go build -o "$work/imaplab" "$root/bench/imaplab"
+	if [ ! -f "$lab/users.passwd" ]; then
+		echo "bench: writing $n users x 4 folders x $m messages and a $big-message folder to $lab (once)" >&2
+		rm -rf "$lab"
+		"$work/imaplab" populate "$lab" -users "$n" -messages "$m" -big "$big"
+	fi
+	# Read every message once so that all runs meet a warm page cache and
+	# cold Dovecot indexes, whichever runs first.
+	find "$lab/mail" -type f -print0 | xargs -0 cat >/dev/null
+	seq 0 $((n - 1)) | sed 's/^/user/' >"$work/users"
+	printf '%s\n' master-pw >"$work/pw"
+	local msgs=$((n * 4 * m))
+	echo "### sxwarm against Dovecot: $n users x 4 folders x $m messages, cold Dovecot indexes, warm page cache, best of 2 ($(nproc) cores; \$W is a scratch directory)"
+	echo
+	echo "| what | command | wall | users/s | client CPU per 1000 msgs | client peak RSS |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+	imap_run "Python imaplib, sequential" "$n" "$msgs" "python3 $root/bench/imaplib_warm.py \$ADDR warmadmin $work/pw < $work/users"
+	local py; py=$(cat "$work/last")
+	local best=""
+	for j in 1 2 4 8; do
+		imap_run "sxwarm -j $j" "$n" "$msgs" "$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -j $j -q < $work/users"
+		local t; t=$(cat "$work/last")
+		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+	done
+	echo
+	awk "BEGIN{printf \"best sxwarm run is %.1f times faster than the sequential imaplib client\n\", $py/$best}"
+	if ((big > 0)); then
+		echo
+		echo "#### One folder of $big messages (biguser's INBOX), cold"
+		echo
+		echo "| what | command | wall | users/s | client CPU per 1000 msgs | client peak RSS |"
+		echo "| --- | --- | --- | --- | --- | --- |"
+		imap_run "sxwarm" 1 "$big" "echo biguser | $bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -F INBOX -q"
+		imap_run "Python imaplib" 1 "$big" "echo biguser | python3 $root/bench/imaplib_warm.py \$ADDR warmadmin $work/pw"
+	fi
+	echo
+}
+
 gobench() {
 	echo "### Go benchmarks"
 	echo
@@ -77,6 +155,7 @@ gobench() {
 for p in $parts; do
 	case $p in
 	ctx) ctx ;;
+	imap) imap ;;
 	go) gobench ;;
 	*) [ -f "$root/bench/$p.sh" ] && bash "$root/bench/$p.sh" ;;
 	esac

@@ -14,6 +14,18 @@ if [ -t 2 ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
 # show CMD: print the command, then run it (a pipe into head may end early).
 show() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain" >&2; bash -c "$*"; }
 
+echo "== Scalix cache warming: the embedded IMAP server stands in for a Scalix server" >&2
+(cd "$root" && go build -o "$work/imapdemo" ./demo/imapdemo)
+# The server lives as long as its stdin: closing it (or this script ending
+# any way at all) stops it, so no process is left behind.
+coproc IMAPDEMO { exec "$work/imapdemo" -users 24 -list users.list -password-file admin.pw; }
+read -r addr <&"${IMAPDEMO[0]}"
+show "head -4 users.list"
+show "sxusers -f users.list | sxwarm --host $addr --auth mboxadmin -u sxadmin --password-file admin.pw --format text"
+exec {IMAPDEMO[1]}>&-
+wait "$IMAPDEMO_PID"
+
+echo >&2
 echo "== Open-Xchange fast-mode pre-provisioning: 10 000 contexts over 9 schemas on 3 databases" >&2
 show "cat schemas.csv"
 show "ctxrows -p secret -e 10000 -d schemas.csv | head -3"

@@ -133,3 +133,15 @@ func (c *command) schemas() (*schemas.Table, error) {
 	}
 	return t, nil
 }
+
+// ManSections adds to the man page what --help has no room for.
+func (c *command) ManSections() []cli.ManSection {
+	return []cli.ManSection{
+		{Title: "Schemas file", Body: `The file given with -d has a header and one row per destination; its rows are cycled over the contexts. Three shapes are recognised, as in the Open-Xchange documentation: schema-name mode (destination-database-id,schema-name,destination-store-id), in-memory mode (destination-database-id,schema-strategy=in-memory,...) and automatic mode. The file is checked before any row is written.`},
+		{Title: "Environment", Body: `CTXROWS_PASSWORD: the context admin password, when neither -p nor --password-file is given.
+
+CTXROWS_USER_PASSWORD: the users' password for --users-per-context.`},
+		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema-name
+  ctxrows --password-file pw -s 5001 --count 1000 --quote minimal > more.csv`},
+	}
+}

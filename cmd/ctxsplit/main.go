@@ -85,3 +85,12 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// ManSections adds to the man page what --help has no room for.
+func (c *command) ManSections() []cli.ManSection {
+	return []cli.ManSection{
+		{Title: "Output", Body: `Shards are PREFIX01.csv to PREFIXNN.csv (three digits from 100 shards on), each starting with the input's header, records byte for byte as read. Their paths are printed on stdout, one per line; a summary of records per shard goes to stderr. Existing shard files are not overwritten without --force, and nothing is renamed into place unless the whole input was valid.`},
+		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema-name | parallel -j 8 createcontext -A oxadminmaster -P "$MASTER_PW" --csv-import {}
+  ctxsplit -n 4 -o batch- contexts.csv`},
+	}
+}

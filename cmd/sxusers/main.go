@@ -238,3 +238,22 @@ func (c *command) tlsConfig() (*tls.Config, error) {
 	conf.RootCAs = pool
 	return conf, nil
 }
+
+// ManSections adds to the man page what --help has no room for.
+func (c *command) ManSections() []cli.ManSection {
+	return []cli.ManSection{
+		{Title: "omsearch output", Body: `Read from omsearch (run as root with -d SYSTEM -e 'ENTRY-TYPE=1' -m 'CN/IA-FORMAL' -s) or from -f FILE, one person per line:
+
+  User0 Test0                          a plain CN
+  User0 Test0/S=Test0/G=User0/OU1=n1   a CN, then the formal address
+  S=Test0/G=User0/OU1=n1               the tagged form only (CN= or S= needed)
+
+The CN is the text before the first '/'; blanks are trimmed and runs of blanks become one space. Blank lines, lines starting with #, and header lines (CN/IA-FORMAL, rules of - or =) are skipped. A line that cannot be read is reported with its line number and left out (exit status 1).`},
+		{Title: "Names (-U)", Body: `'[Given] Surname' matches a person with that surname (and given name), or whose CN is exactly the text; 'S=Surname[/G=Given]' matches the names only. Case is ignored. A name matching nobody, or several people, is reported with the candidates and left out (exit status 1).`},
+		{Title: "Environment", Body: `SXUSERS_BIND_PASSWORD: the LDAP bind password, when neither --bind-password nor --bind-password-file is given.`},
+		{Title: "Examples", Body: `  sxusers | sxwarm -u sxadmin --password-file pw
+  sxusers -f /tmp/users.list --exclude sxqueryadmin
+  sxusers --ldap ldap://scalix.example.com --bind-dn cn=sxqueryadmin,o=scalix --bind-password-file q.pw --format csv
+  sxusers -f users.list -U 'User0 Test0,S=Test3,S=Test4/G=User4'`},
+	}
+}

@@ -103,6 +103,10 @@ func MainVars(name, description string, cmd Runner, vars map[string]string, args
 		fmt.Fprintf(stderr, "%s: internal error: %v\n", name, err)
 		return ExitUsage
 	}
+	if len(args) == 1 && args[0] == ManFlag {
+		writeMan(os.Stdout, parser.Model, description, cmd)
+		return ExitOK
+	}
 	if _, err := parser.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", name, err, name)
 		return ExitUsage
