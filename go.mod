@@ -7,6 +7,7 @@ require (
 	github.com/emersion/go-imap/v2 v2.0.0-beta.8
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/go-ldap/ldap/v3 v3.4.15
+	github.com/icholy/digest v1.2.0
 	github.com/mattn/go-isatty v0.0.24
 	golang.org/x/term v0.47.0
 )

@@ -3,7 +3,7 @@
 # command before its output. Needs nothing but the built binaries.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$root/bin:$PATH"
+export PATH="${PROVPIPE_BIN:-$root/bin}:$PATH"
 work=$(mktemp -d "${TMPDIR:-/tmp}/provpipe-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"

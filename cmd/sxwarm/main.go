@@ -6,18 +6,21 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
 
 	"provpipe/pkg/cli"
+	"provpipe/pkg/platform"
 	"provpipe/pkg/secret"
 	"provpipe/pkg/userlist"
 	"provpipe/pkg/warm"
@@ -30,13 +33,19 @@ type command struct {
 	Users string   `short:"U" placeholder:"A,B,C" help:"Comma-separated user names, instead of files."`
 	Input string   `default:"auto" enum:"auto,lines,csv" help:"Input format: auto, lines or csv."`
 
+	Via            string        `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
 	Host           string        `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
-	SSL            bool          `help:"Implicit TLS (port 993)." xor:"tls"`
+	SSL            bool          `short:"S" help:"Implicit TLS for IMAP (port 993); https for --api HOST." xor:"tls"`
 	StartTLS       bool          `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
 	CA             string        `type:"existingfile" placeholder:"FILE" help:"PEM file of CA certificates to trust."`
 	Insecure       bool          `help:"Do not verify the server's TLS certificate."`
 	ConnectTimeout time.Duration `default:"10s" help:"Timeout for connecting."`
-	Timeout        time.Duration `default:"60s" help:"Fail an IMAP command that makes no progress for this long."`
+	Timeout        time.Duration `default:"60s" help:"Fail an IMAP command that makes no progress for this long (with --via platform: one HTTP request)."`
+
+	API      string `name:"api" placeholder:"URL" help:"Platform API base URL (http://HOST:8080/api), or HOST[:PORT] (http, https with --ssl); for --via platform."`
+	APILogin string `name:"api-login" default:"${apilogin}" placeholder:"TEMPLATE" help:"Platform API user name; {admin} and {user} are replaced."`
+	Realm    string `placeholder:"REALM" help:"Answer the Platform API's Digest challenge from this realm (default: Basic authentication)."`
+	PageSize int    `default:"100" help:"Messages per Platform API page."`
 
 	User         string `short:"u" placeholder:"ADMIN" help:"Admin account that acts as each user."`
 	Password     string `short:"w" help:"Admin password (prefer --password-file or $${SXWARM_PASSWORD})."`
@@ -55,8 +64,9 @@ type command struct {
 
 	Format string `enum:"auto,text,tsv,jsonl,csv" default:"auto" help:"Output: text (default on a terminal), tsv (default otherwise), jsonl, csv."`
 	Header bool   `help:"Write a header line in tsv output."`
-	Done   string `type:"existingfile" placeholder:"FILE" help:"Skip users fully warmed in this earlier tsv or jsonl output."`
-	Debug  bool   `help:"Print the IMAP exchange on stderr, credentials redacted."`
+	Done   string `placeholder:"FILE" help:"Skip users fully warmed in this earlier tsv or jsonl output (may be missing when it is also the --append file)."`
+	Append string `placeholder:"FILE" help:"Append results to FILE instead of stdout, one write per user (safe for several sxwarm at once, and for results of users finished after GNU parallel was interrupted)."`
+	Debug  bool   `help:"Print the IMAP exchange (or the API requests) on stderr, credentials redacted."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 }
 
@@ -67,11 +77,12 @@ every message's UID, flags, date, size, envelope and header, so the server
 fills its caches. Nothing is changed: no flag is set, nothing is expunged.`
 
 func main() {
-	os.Exit(cli.Main("sxwarm", description, &command{}, os.Args[1:], os.Stderr))
+	vars := map[string]string{"apilogin": platform.DefaultLogin}
+	os.Exit(cli.MainVars("sxwarm", description, &command{}, vars, os.Args[1:], os.Stderr))
 }
 
 func (c *command) Run() error {
-	cfg, err := c.config()
+	warmer, probe, err := c.warmer()
 	if err != nil {
 		return cli.AsUsage(err)
 	}
@@ -79,29 +90,55 @@ func (c *command) Run() error {
 	if err != nil {
 		return cli.AsUsage(err)
 	}
-	if err := warm.Probe(cfg); err != nil {
+	if err := probe(); err != nil {
 		return cli.AsUsage(err)
 	}
-	return c.run(cfg, users, total)
+	return c.run(warmer, users, total)
 }
 
-func (c *command) run(cfg *warm.Config, users []warm.User, total int) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+// warmer builds the IMAP or Platform API warmer and the check that its
+// server can be reached.
+func (c *command) warmer() (warm.Warmer, func() error, error) {
+	if c.Via == "platform" {
+		p, err := c.platform()
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, p.Probe, nil
+	}
+	if c.API != "" || c.Realm != "" {
+		return nil, nil, fmt.Errorf("--api and --realm are for --via platform")
+	}
+	cfg, err := c.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, func() error { return warm.Probe(cfg) }, nil
+}
+
+func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
+	// SIGTERM too: GNU parallel and service managers stop jobs with it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	dest, closeDest, err := c.destination()
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	defer closeDest()
 	format := c.Format
 	if format == "auto" {
 		format = warmreport.TSV
-		if isatty.IsTerminal(os.Stdout.Fd()) {
+		if c.Append == "" && isatty.IsTerminal(os.Stdout.Fd()) {
 			format = warmreport.Text
 		}
 	}
-	out := warmreport.NewWriter(os.Stdout, os.Stderr, format, c.Header)
+	out := warmreport.NewWriter(dest, os.Stderr, format, c.Header)
 	var sum warmreport.Summary
 	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
 	start := time.Now()
 	var writeErr error
-	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip), Of: total}
-	warm.Run(ctx, cfg, plan, users, func(r warm.Result) {
+	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip), Strict: c.Strict, Of: total}
+	warm.Run(ctx, w, plan, users, func(r warm.Result) {
 		sum.Add(r)
 		if err := out.Write(r); err != nil && writeErr == nil {
 			writeErr = err
@@ -128,6 +165,23 @@ func (c *command) run(cfg *warm.Config, users []warm.User, total int) error {
 	return nil
 }
 
+// destination is stdout, or the --append file opened for appending: each
+// user's result is one write(2) with O_APPEND, so processes sharing the
+// file never mix lines.
+func (c *command) destination() (io.Writer, func(), error) {
+	if c.Append == "" {
+		return os.Stdout, func() {}, nil
+	}
+	if c.Format == "csv" || c.Header {
+		return nil, nil, fmt.Errorf("--append writes no header: use --format tsv or jsonl, without --header")
+	}
+	f, err := os.OpenFile(c.Append, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--append: %w", err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
 func skipSet(names []string) map[string]bool {
 	out := map[string]bool{}
 	for _, n := range names {
@@ -140,7 +194,7 @@ func (c *command) config() (*warm.Config, error) {
 	cfg := &warm.Config{
 		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
 		Admin: c.User, Auth: warm.Auth(c.Auth), MasterSep: c.MasterSep,
-		Folders: splitList(c.Folders), AllFolders: c.AllFolders, Strict: c.Strict,
+		Folders: splitList(c.Folders), AllFolders: c.AllFolders,
 	}
 	if c.Debug {
 		cfg.Debug = os.Stderr
@@ -208,19 +262,28 @@ func (c *command) tls(cfg *warm.Config) error {
 		return nil
 	}
 	host, _, _ := net.SplitHostPort(cfg.Addr)
-	cfg.TLSConfig = &tls.Config{ServerName: host, InsecureSkipVerify: c.Insecure, MinVersion: tls.VersionTLS12}
-	if c.CA != "" {
-		pem, err := os.ReadFile(c.CA)
-		if err != nil {
-			return fmt.Errorf("--ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("--ca %s: no PEM certificate found", c.CA)
-		}
-		cfg.TLSConfig.RootCAs = pool
+	tc, err := c.tlsConfig(host)
+	cfg.TLSConfig = tc
+	return err
+}
+
+// tlsConfig verifies certificates against the system's roots or --ca,
+// unless --insecure.
+func (c *command) tlsConfig(serverName string) (*tls.Config, error) {
+	tc := &tls.Config{ServerName: serverName, InsecureSkipVerify: c.Insecure, MinVersion: tls.VersionTLS12}
+	if c.CA == "" {
+		return tc, nil
 	}
-	return nil
+	pem, err := os.ReadFile(c.CA)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca %s: no PEM certificate found", c.CA)
+	}
+	tc.RootCAs = pool
+	return tc, nil
 }
 
 func hostPort(host string, ssl bool) string {
@@ -264,7 +327,7 @@ func (c *command) users() ([]warm.User, int, error) {
 		}
 	}
 	var done map[string]bool
-	if c.Done != "" {
+	if c.Done != "" && !c.firstOfResumable() {
 		var err error
 		if done, err = warmreport.ReadDone(c.Done); err != nil {
 			return nil, 0, err
@@ -294,6 +357,16 @@ func (c *command) users() ([]warm.User, int, error) {
 		users = kept
 	}
 	return users, total, nil
+}
+
+// firstOfResumable: --done and --append name the same file, which does not
+// exist yet. That is the first run of a resumable job, with nothing done.
+func (c *command) firstOfResumable() bool {
+	if c.Done != c.Append {
+		return false
+	}
+	_, err := os.Stat(c.Done)
+	return errors.Is(err, os.ErrNotExist)
 }
 
 func readFile(path string, format userlist.Format) ([]userlist.Entry, error) {

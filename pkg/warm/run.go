@@ -46,15 +46,22 @@ type Plan struct {
 	Retries int
 	Backoff time.Duration // first retry delay; doubles each time
 	Skip    map[string]bool
+	Strict  bool // a missing folder fails the user
 	// Of is the input's full length, the M of "N of M"; 0 means len(users).
 	// It differs when users already warmed were left out (--done).
 	Of int
 }
 
+// Warmer makes one attempt at warming one user's folders. Its errors say
+// whether a retry may help: see Transient and AuthFailed.
+type Warmer interface {
+	WarmOnce(u User) Result
+}
+
 // Run warms users with plan.Jobs sessions at once and calls emit once per
 // user, in input order, from one goroutine at a time. When ctx is cancelled
 // no new user is started; users in flight finish their current attempt.
-func Run(ctx context.Context, cfg *Config, plan Plan, users []User, emit func(Result)) {
+func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Result)) {
 	report, flush := inOrder(users, emit)
 	defer flush()
 	of := plan.Of
@@ -69,7 +76,7 @@ func Run(ctx context.Context, cfg *Config, plan Plan, users []User, emit func(Re
 		go func() {
 			defer wg.Done()
 			for u := range queue {
-				report(warmUser(ctx, cfg, plan, limiter, u, of))
+				report(warmUser(ctx, w, plan, limiter, u, of))
 			}
 		}()
 	}
@@ -129,13 +136,13 @@ func inOrder(users []User, emit func(Result)) (report func(Result), flush func()
 }
 
 // warmUser warms one user, retrying transient failures with backoff.
-func warmUser(ctx context.Context, cfg *Config, plan Plan, limiter *limiter, u User, of int) Result {
+func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User, of int) Result {
 	start := time.Now()
 	var res Result
 	delay := plan.Backoff
 	for attempt := 1; ; attempt++ {
 		limiter.wait(ctx)
-		res = warmOnce(cfg, u)
+		res = w.WarmOnce(u)
 		res.Attempts = attempt
 		if !res.retryable() || attempt > plan.Retries || ctx.Err() != nil {
 			break
@@ -145,7 +152,7 @@ func warmUser(ctx context.Context, cfg *Config, plan Plan, limiter *limiter, u U
 	}
 	res.User, res.Of = u, of
 	res.Seconds = time.Since(start).Seconds()
-	res.Status = res.status(cfg.Strict)
+	res.Status = res.status(plan.Strict)
 	return res
 }
 
@@ -158,8 +165,8 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// warmOnce makes one attempt: connect, log in, warm every folder.
-func warmOnce(cfg *Config, u User) Result {
+// WarmOnce makes one attempt over IMAP: connect, log in, warm every folder.
+func (cfg *Config) WarmOnce(u User) Result {
 	s, err := dial(cfg, u)
 	if err != nil {
 		return Result{Err: fmt.Errorf("user %q: %w", u.Login, err)}

@@ -50,7 +50,6 @@ type Config struct {
 	MasterSep      string
 	Folders        []string
 	AllFolders     bool
-	Strict         bool // a missing folder fails the user
 	Debug          io.Writer
 }
 
@@ -80,6 +79,12 @@ type FolderResult struct {
 
 // errAuthFailed marks a login the server refused: never retried.
 var errAuthFailed = errors.New("login refused")
+
+// AuthFailed marks err as a refused login, which is never retried.
+func AuthFailed(err error) error { return fmt.Errorf("%w: %v", errAuthFailed, err) }
+
+// Transient marks err as worth a retry (connection lost, server busy).
+func Transient(err error) error { return &transientError{err} }
 
 // session is one connection, logged in as one user.
 type session struct {

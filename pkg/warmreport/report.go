@@ -72,12 +72,16 @@ func (w *Writer) Write(r warm.Result) error {
 // reasons writes why a user or a folder failed to stderr, one line each.
 func (w *Writer) reasons(r warm.Result) {
 	var b strings.Builder
+	attempts := ""
+	if r.Attempts > 1 {
+		attempts = fmt.Sprintf(" (after %d attempts)", r.Attempts)
+	}
 	if r.Err != nil {
-		fmt.Fprintf(&b, "sxwarm: %v (after %d attempts)\n", r.Err, r.Attempts)
+		fmt.Fprintf(&b, "sxwarm: %v%s\n", r.Err, attempts)
 	}
 	for _, f := range r.Folders {
 		if f.Err != nil {
-			fmt.Fprintf(&b, "sxwarm: %v\n", f.Err)
+			fmt.Fprintf(&b, "sxwarm: %v%s\n", f.Err, attempts)
 		}
 	}
 	if b.Len() > 0 {

@@ -1,0 +1,37 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestManPagesMatchHelp: each tool's man page (what make install writes)
+// names every flag its --help shows, and has the sections an operator looks
+// for.
+func TestManPagesMatchHelp(t *testing.T) {
+	flagRE := regexp.MustCompile(`--[a-z][a-z-]*`)
+	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
+		t.Run(tool, func(t *testing.T) {
+			help := run(t, "", tool, "--help")
+			man := run(t, "", tool, "--help-man")
+			if help.code != 0 || man.code != 0 {
+				t.Fatalf("--help exit %d, --help-man exit %d: %s%s", help.code, man.code, help.stderr, man.stderr)
+			}
+			page := strings.ReplaceAll(man.stdout, `\-`, "-")
+			for _, flag := range flagRE.FindAllString(help.stdout, -1) {
+				if !strings.Contains(page, `\fB`+flag+`\fR`) {
+					t.Errorf("man page lacks %s", flag)
+				}
+			}
+			for _, section := range []string{".TH " + strings.ToUpper(tool) + " 1", ".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH EXIT STATUS", ".SH SEE ALSO"} {
+				if !strings.Contains(man.stdout, section) {
+					t.Errorf("man page lacks %q", section)
+				}
+			}
+			if v := run(t, "", tool, "--version"); v.code != 0 || strings.TrimSpace(v.stdout) == "" {
+				t.Errorf("--version: exit %d, %q", v.code, v.stdout)
+			}
+		})
+	}
+}
