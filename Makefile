@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test ./pkg/userlist -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/warm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
 
 bench: build
 	bash bench/run.sh

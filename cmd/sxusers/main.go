@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -18,6 +16,7 @@ import (
 	"provpipe/pkg/directory"
 	"provpipe/pkg/ldapdir"
 	"provpipe/pkg/secret"
+	"provpipe/pkg/tlsconf"
 )
 
 type command struct {
@@ -207,7 +206,8 @@ func (c *command) openLDAP() (*ldapdir.Dir, error) {
 		Attrs:    ldapdir.Attributes{Login: c.AttrLogin, CN: c.AttrCN, Surname: c.AttrSurname, Given: c.AttrGiven, Mail: c.AttrMail},
 		PageSize: c.PageSize, Timeout: c.Timeout,
 	}
-	tlsConf, err := c.tlsConfig()
+	// ldapdir fills in the server name from the URL.
+	tlsConf, err := tlsconf.Client("", c.CA, c.Insecure)
 	if err != nil {
 		return nil, err
 	}
@@ -220,23 +220,6 @@ func (c *command) openLDAP() (*ldapdir.Dir, error) {
 		}
 	}
 	return ldapdir.Open(cfg)
-}
-
-func (c *command) tlsConfig() (*tls.Config, error) {
-	conf := &tls.Config{InsecureSkipVerify: c.Insecure, MinVersion: tls.VersionTLS12}
-	if c.CA == "" {
-		return conf, nil
-	}
-	pem, err := os.ReadFile(c.CA)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca %s: no PEM certificate found", c.CA)
-	}
-	conf.RootCAs = pool
-	return conf, nil
 }
 
 // ManSections adds to the man page what --help has no room for.

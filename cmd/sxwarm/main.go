@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"provpipe/pkg/cli"
 	"provpipe/pkg/platform"
 	"provpipe/pkg/secret"
+	"provpipe/pkg/tlsconf"
 	"provpipe/pkg/userlist"
 	"provpipe/pkg/warm"
 	"provpipe/pkg/warmreport"
@@ -199,11 +199,8 @@ func (c *command) config() (*warm.Config, error) {
 	if c.Debug {
 		cfg.Debug = os.Stderr
 	}
-	if len(cfg.Folders) == 0 && !c.AllFolders {
-		return nil, fmt.Errorf("no folders to warm: give -F or --all-folders")
-	}
-	if c.Jobs < 1 {
-		return nil, fmt.Errorf("--jobs must be at least 1")
+	if _, err := c.foldersAndJobs(); err != nil {
+		return nil, err
 	}
 	if err := c.tls(cfg); err != nil {
 		return nil, err
@@ -220,6 +217,19 @@ func (c *command) config() (*warm.Config, error) {
 	}
 	cfg.Password = pw
 	return cfg, nil
+}
+
+// foldersAndJobs checks what both ways of warming need: something to warm
+// and at least one session.
+func (c *command) foldersAndJobs() ([]string, error) {
+	folders := splitList(c.Folders)
+	if len(folders) == 0 && !c.AllFolders {
+		return nil, fmt.Errorf("no folders to warm: give -F or --all-folders")
+	}
+	if c.Jobs < 1 {
+		return nil, fmt.Errorf("--jobs must be at least 1")
+	}
+	return folders, nil
 }
 
 func (c *command) password() (string, error) {
@@ -270,20 +280,7 @@ func (c *command) tls(cfg *warm.Config) error {
 // tlsConfig verifies certificates against the system's roots or --ca,
 // unless --insecure.
 func (c *command) tlsConfig(serverName string) (*tls.Config, error) {
-	tc := &tls.Config{ServerName: serverName, InsecureSkipVerify: c.Insecure, MinVersion: tls.VersionTLS12}
-	if c.CA == "" {
-		return tc, nil
-	}
-	pem, err := os.ReadFile(c.CA)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca %s: no PEM certificate found", c.CA)
-	}
-	tc.RootCAs = pool
-	return tc, nil
+	return tlsconf.Client(serverName, c.CA, c.Insecure)
 }
 
 func hostPort(host string, ssl bool) string {

@@ -24,12 +24,9 @@ func (c *command) platform() (*platform.Client, error) {
 	if c.User == "" {
 		return nil, fmt.Errorf("--via platform needs the admin account: -u ADMIN")
 	}
-	folders := splitList(c.Folders)
-	if len(folders) == 0 && !c.AllFolders {
-		return nil, fmt.Errorf("no folders to warm: give -F or --all-folders")
-	}
-	if c.Jobs < 1 {
-		return nil, fmt.Errorf("--jobs must be at least 1")
+	folders, err := c.foldersAndJobs()
+	if err != nil {
+		return nil, err
 	}
 	u, _ := url.Parse(api)
 	tc, err := c.tlsConfig(u.Hostname())

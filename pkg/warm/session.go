@@ -90,7 +90,8 @@ func Transient(err error) error { return &transientError{err} }
 type session struct {
 	cfg    *Config
 	client *imapclient.Client
-	conn   net.Conn
+	conn   net.Conn    // the TCP connection, to close
+	raw    *divertConn // under the client, for the raw FETCH
 }
 
 // dial connects and logs in as user.
@@ -114,27 +115,32 @@ func connect(cfg *Config, trace string) (*session, error) {
 		return nil, &transientError{fmt.Errorf("connect %s: %w", cfg.Addr, err)}
 	}
 	var nc net.Conn = &idleConn{Conn: conn, timeout: cfg.Timeout}
-	if cfg.TLS == ImplicitTLS {
+	traced := func(c net.Conn) net.Conn {
+		if cfg.Debug != nil {
+			return newTraceConn(c, cfg.Debug, trace)
+		}
+		return c
+	}
+	switch cfg.TLS {
+	case ImplicitTLS:
 		tc := tls.Client(nc, cfg.TLSConfig)
 		if err := handshake(tc, cfg); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("TLS with %s: %w", cfg.Addr, err)
 		}
-		nc = tc
+		nc = traced(tc)
+	case StartTLS:
+		if nc, err = startTLS(traced(nc), nc, cfg); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		nc = traced(nc)
+	default:
+		nc = traced(nc)
 	}
-	if cfg.Debug != nil {
-		nc = newTraceConn(nc, cfg.Debug, trace)
-	}
-	opts := &imapclient.Options{TLSConfig: cfg.TLSConfig}
-	if cfg.TLS != StartTLS {
-		return &session{cfg: cfg, client: imapclient.New(nc, opts), conn: conn}, nil
-	}
-	client, err := imapclient.NewStartTLS(nc, opts)
-	if err != nil {
-		conn.Close()
-		return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
-	}
-	return &session{cfg: cfg, client: client, conn: conn}, nil
+	raw := &divertConn{Conn: nc}
+	client := imapclient.New(raw, &imapclient.Options{TLSConfig: cfg.TLSConfig})
+	return &session{cfg: cfg, client: client, conn: conn, raw: raw}, nil
 }
 
 func handshake(tc *tls.Conn, cfg *Config) error {
@@ -226,11 +232,6 @@ func (s *session) exists(folder string) (bool, error) {
 	return false, nil
 }
 
-var fetchOptions = &imap.FetchOptions{
-	UID: true, Flags: true, InternalDate: true, RFC822Size: true, Envelope: true,
-	BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}},
-}
-
 // warmFolder examines a folder and fetches every message, streaming.
 func (s *session) warmFolder(folder string) FolderResult {
 	start := time.Now()
@@ -276,27 +277,14 @@ func (s *session) examineFailed(folder string, err error) (string, error) {
 	return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, err)
 }
 
-// fetchAll reads every message without keeping any of it.
+// fetchAll has the server send every message's data, counting it as it
+// streams by without keeping or decoding any of it (see rawfetch.go).
 func (s *session) fetchAll() (int, int64, error) {
-	var all imap.SeqSet
-	all.AddRange(1, 0) // 1:*
-	cmd := s.client.Fetch(all, fetchOptions)
-	var n int
-	var size int64
-	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-		n++
-		for item := msg.Next(); item != nil; item = msg.Next() {
-			switch it := item.(type) {
-			case imapclient.FetchItemDataRFC822Size:
-				size += it.Size
-			case imapclient.FetchItemDataBodySection:
-				if it.Literal != nil {
-					io.Copy(io.Discard, it.Literal)
-				}
-			}
-		}
+	sc, err := s.raw.fetch()
+	if err != nil {
+		return sc.Messages, sc.Bytes, err
 	}
-	return n, size, cmd.Close()
+	return sc.Messages, sc.Bytes, nil
 }
 
 // transientError marks a failure worth retrying: connection lost, timeout,

@@ -1,0 +1,29 @@
+// Package tlsconf builds the TLS client settings every provpipe tool takes
+// from --ca and --insecure: certificates verified against the system's
+// roots, or the CA file given, unless the operator says --insecure.
+package tlsconf
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+)
+
+// Client returns a client configuration for serverName.
+func Client(serverName, caFile string, insecure bool) (*tls.Config, error) {
+	conf := &tls.Config{ServerName: serverName, InsecureSkipVerify: insecure, MinVersion: tls.VersionTLS12}
+	if caFile == "" {
+		return conf, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca %s: no PEM certificate found", caFile)
+	}
+	conf.RootCAs = pool
+	return conf, nil
+}
