@@ -4,9 +4,12 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -417,5 +420,34 @@ func TestSxwarmViaPlatformUsage(t *testing.T) {
 		if r := run(t, "User0 Test0\n", "sxwarm", args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, r.code, r.stderr)
 		}
+	}
+}
+
+// TestSxwarmViaPlatformHTTPS: -S with --api HOST:PORT means
+// https://HOST:PORT/api; the certificate is verified against --ca, refused
+// without it (exit 2, nothing tried), accepted with --insecure.
+func TestSxwarmViaPlatformHTTPS(t *testing.T) {
+	users := platformUsers(2)
+	p := &platformStandIn{admin: "sxadmin", password: "api-secret-9", template: "mboxadmin:{admin}:{user}",
+		users: users, pages: map[string]map[string][]int{}, logins: map[string]int{}, faults: map[string]*platformFault{}}
+	p.srv = httptest.NewTLSServer(http.HandlerFunc(p.serve))
+	defer p.srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.srv.Certificate().Raw}), 0o644)
+	hostPort := strings.TrimPrefix(p.srv.URL, "https://")
+	base := []string{"--via", "platform", "-S", "--api", hostPort, "-u", p.admin, "-w", p.password}
+
+	r := run(t, userNames(users), "sxwarm", append(base, "--ca", ca)...)
+	if r.code != 0 {
+		t.Fatalf("with --ca: exit %d: %s", r.code, r.stderr)
+	}
+	checkCounts(t, parseTSV(t, r.stdout), users)
+	r = run(t, userNames(users), "sxwarm", base...)
+	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("unknown CA: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, userNames(users), "sxwarm", append(base, "--insecure")...)
+	if r.code != 0 {
+		t.Errorf("--insecure: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -155,5 +156,23 @@ func checkSetupBlock(t *testing.T, b shellBlock) {
 	}
 	if ps, _ := exec.Command("pgrep", "-f", "imapdemo").Output(); len(ps) > 0 {
 		t.Errorf("the demo left its server running: %s", ps)
+	}
+}
+
+// TestReadmeDocumentsEveryFlag: each flag a tool's --help lists is named in
+// the README, so the documentation cannot fall behind the tools.
+func TestReadmeDocumentsEveryFlag(t *testing.T) {
+	readme := readFile(t, filepath.Join(testenv.RepoRoot(), "README.md"))
+	flagRE := regexp.MustCompile(`--[a-z][a-z-]*`)
+	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
+		help := run(t, "", tool, "--help")
+		for _, flag := range flagRE.FindAllString(help.stdout, -1) {
+			if flag == "--help" || flag == "--version" {
+				continue
+			}
+			if !regexp.MustCompile(regexp.QuoteMeta(flag) + `\b`).MatchString(readme) {
+				t.Errorf("%s %s is not in the README", tool, flag)
+			}
+		}
 	}
 }

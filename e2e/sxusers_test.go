@@ -52,6 +52,18 @@ func TestSxusersOmsearch(t *testing.T) {
 	}
 }
 
+// TestSxusersResolvesAgainstOmsearch: -U with --omsearch resolves the names
+// in what omsearch lists.
+func TestSxusersResolvesAgainstOmsearch(t *testing.T) {
+	r := withOmsearch(t, "root", "--omsearch", testenv.Testdata("omsearch", "omsearch"), "-U", "Test3,S=Test4/G=User4,Jörg Müller", "-q")
+	if got := lines(r.stdout); !reflect.DeepEqual(got, []string{"User3 Test3", "User4 Test4", "Jörg Müller"}) {
+		t.Errorf("resolved %q; stderr %s", got, r.stderr)
+	}
+	if r.code != 1 || !strings.Contains(r.stderr, "omsearch:11:") {
+		t.Errorf("exit %d (want 1 for the listing's broken line): %s", r.code, r.stderr)
+	}
+}
+
 func TestSxusersOmsearchNotRoot(t *testing.T) {
 	r := withOmsearch(t, "user")
 	if r.code != 2 || r.stdout != "" {
