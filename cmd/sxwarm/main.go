@@ -307,53 +307,32 @@ func splitList(s string) []string {
 // users reads the input, leaves out those --done names and returns the rest
 // with the length of the whole input.
 func (c *command) users() ([]warm.User, int, error) {
-	var entries []userlist.Entry
-	if c.Users != "" {
-		entries = userlist.Inline(c.Users)
-	} else {
-		files := c.Files
-		if len(files) == 0 {
-			files = []string{"-"}
-		}
-		for _, f := range files {
-			es, err := readFile(f, userlist.Format(c.Input))
-			if err != nil {
-				return nil, 0, err
-			}
-			entries = append(entries, es...)
-		}
-	}
-	var done map[string]bool
-	if c.Done != "" && !c.firstOfResumable() {
+	entries := userlist.Inline(c.Users)
+	if c.Users == "" {
 		var err error
-		if done, err = warmreport.ReadDone(c.Done); err != nil {
+		if entries, err = userlist.ReadFiles(c.Files, os.Stdin, userlist.Format(c.Input)); err != nil {
 			return nil, 0, err
 		}
 	}
-	var users []warm.User
-	for _, e := range entries {
+	users := make([]warm.User, len(entries))
+	for i, e := range entries {
 		if c.Auth == string(warm.AuthUser) && e.Password == "" {
 			return nil, 0, fmt.Errorf("%s: user %q has no password; --auth user needs CSV input with a password column", e.Source, e.Login)
 		}
-		users = append(users, warm.User{Login: e.Login, Password: e.Password})
+		users[i] = warm.User{Login: e.Login, Password: e.Password, Index: i + 1}
 	}
-	for i := range users {
-		users[i].Index = i + 1
+	if c.Done == "" || c.firstOfResumable() {
+		return users, len(users), nil
 	}
-	total := len(users)
-	if done != nil {
-		kept := users[:0]
-		for _, u := range users {
-			if !done[u.Login] {
-				kept = append(kept, u)
-			}
-		}
-		if skipped := len(users) - len(kept); skipped > 0 {
-			cli.Warnf(os.Stderr, "sxwarm", "--done: %d users already warmed, %d to go", skipped, len(kept))
-		}
-		users = kept
+	done, err := warmreport.ReadDone(c.Done)
+	if err != nil {
+		return nil, 0, err
 	}
-	return users, total, nil
+	kept := warmreport.Remaining(users, done)
+	if skipped := len(users) - len(kept); skipped > 0 {
+		cli.Warnf(os.Stderr, "sxwarm", "--done: %d users already warmed, %d to go", skipped, len(kept))
+	}
+	return kept, len(users), nil
 }
 
 // firstOfResumable: --done and --append name the same file, which does not
@@ -364,18 +343,6 @@ func (c *command) firstOfResumable() bool {
 	}
 	_, err := os.Stat(c.Done)
 	return errors.Is(err, os.ErrNotExist)
-}
-
-func readFile(path string, format userlist.Format) ([]userlist.Entry, error) {
-	if path == "-" {
-		return userlist.Read(os.Stdin, "stdin", format)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("user list: %w", err)
-	}
-	defer f.Close()
-	return userlist.Read(f, path, format)
 }
 
 // ManSections adds to the man page what --help has no room for.

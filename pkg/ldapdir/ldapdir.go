@@ -134,7 +134,12 @@ func (d *Dir) All() ([]directory.Entry, error) {
 // a match on CN or on surname and given name. The caller picks among them
 // with directory.Resolve, so matching rules stay the same for every source.
 func (d *Dir) Candidates(s directory.Spec) ([]directory.Entry, error) {
-	a := d.cfg.Attrs
+	return d.search(candidateFilter(d.cfg.Filter, d.cfg.Attrs, s))
+}
+
+// candidateFilter ANDs base with a match on the spec's names (and on the CN
+// for a '[Given] Surname' spec), every value escaped (RFC 4515).
+func candidateFilter(base string, a Attributes, s directory.Spec) string {
 	names := "(" + a.Surname + "=" + ldap.EscapeFilter(s.Surname) + ")"
 	if s.Given != "" {
 		names = "(&" + names + "(" + a.Given + "=" + ldap.EscapeFilter(s.Given) + "))"
@@ -142,7 +147,7 @@ func (d *Dir) Candidates(s directory.Spec) ([]directory.Entry, error) {
 	if !s.Tagged {
 		names = "(|" + names + "(" + a.CN + "=" + ldap.EscapeFilter(s.Text) + "))"
 	}
-	return d.search("(&" + d.cfg.Filter + names + ")")
+	return "(&" + base + names + ")"
 }
 
 // search runs one paged search and converts the entries.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -142,4 +143,32 @@ func Inline(list string) []Entry {
 		}
 	}
 	return out
+}
+
+// ReadFiles reads the named files in order; "-", or no name at all, is stdin.
+func ReadFiles(paths []string, stdin io.Reader, format Format) ([]Entry, error) {
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	var all []Entry
+	for _, p := range paths {
+		es, err := readPath(p, stdin, format)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, es...)
+	}
+	return all, nil
+}
+
+func readPath(path string, stdin io.Reader, format Format) ([]Entry, error) {
+	if path == "-" {
+		return Read(stdin, "stdin", format)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("user list: %w", err)
+	}
+	defer f.Close()
+	return Read(f, path, format)
 }

@@ -1,6 +1,8 @@
 package userlist
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -102,4 +104,23 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestReadFilesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	os.WriteFile(a, []byte("alice\n# comment\nbob\n"), 0o644)
+	got, err := ReadFiles([]string{a, "-"}, strings.NewReader("carol\n"), Auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := logins(got); !reflect.DeepEqual(names, []string{"alice", "bob", "carol"}) || got[1].Source != a+":3" || got[2].Source != "stdin:1" {
+		t.Errorf("got %+v", got)
+	}
+	if _, err := ReadFiles([]string{filepath.Join(dir, "missing")}, nil, Auto); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing file: %v", err)
+	}
+	if got, _ := ReadFiles(nil, strings.NewReader("dave\n"), Lines); len(got) != 1 || got[0].Login != "dave" {
+		t.Errorf("no names: stdin expected, got %v", got)
+	}
 }

@@ -324,3 +324,14 @@ func ReadDone(path string) (map[string]bool, error) {
 var tsvUnescaper = strings.NewReplacer("\\\\", "\\", "\\t", "\t", "\\n", "\n", "\\r", "\r")
 
 func tsvUnescape(s string) string { return tsvUnescaper.Replace(s) }
+
+// Remaining leaves out the users done names, keeping the others' positions.
+func Remaining(users []warm.User, done map[string]bool) []warm.User {
+	kept := make([]warm.User, 0, len(users))
+	for _, u := range users {
+		if !done[u.Login] {
+			kept = append(kept, u)
+		}
+	}
+	return kept
+}

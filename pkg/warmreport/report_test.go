@@ -58,3 +58,14 @@ func TestReadDoneRejectsOtherText(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestRemainingKeepsPositions(t *testing.T) {
+	users := []warm.User{{Login: "a", Index: 1}, {Login: "b", Index: 2}, {Login: "c", Index: 3}}
+	got := Remaining(users, map[string]bool{"a": true, "c": true})
+	if len(got) != 1 || got[0].Login != "b" || got[0].Index != 2 {
+		t.Errorf("got %+v", got)
+	}
+	if got := Remaining(users, nil); len(got) != 3 {
+		t.Errorf("nothing done: kept %d", len(got))
+	}
+}
