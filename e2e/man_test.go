@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"provpipe/internal/testenv"
 )
 
 // TestManPagesMatchHelp: each tool's man page (what make install writes)
@@ -33,5 +37,27 @@ func TestManPagesMatchHelp(t *testing.T) {
 				t.Errorf("--version: exit %d, %q", v.code, v.stdout)
 			}
 		})
+	}
+}
+
+// TestMakeInstall: PREFIX and DESTDIR place four executables and four man
+// pages where packagers expect them.
+func TestMakeInstall(t *testing.T) {
+	testenv.RequireProgram(t, "make", "make")
+	dest := t.TempDir()
+	from := filepath.Dir(testenv.Binary(t, "sxwarm"))
+	r := runIn(t, testenv.RepoRoot(), "", "make", "-s", "install-files", "FROM="+from, "DESTDIR="+dest, "PREFIX=/opt/pp")
+	if r.code != 0 {
+		t.Fatalf("make install-files: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
+		bin, err := os.Stat(filepath.Join(dest, "opt/pp/bin", tool))
+		if err != nil || bin.Mode().Perm() != 0o755 {
+			t.Errorf("%s: %v %v", tool, err, bin)
+		}
+		page := readFile(t, filepath.Join(dest, "opt/pp/share/man/man1", tool+".1"))
+		if !strings.HasPrefix(page, ".TH "+strings.ToUpper(tool)+" 1") {
+			t.Errorf("%s.1 starts %q", tool, page[:min(len(page), 40)])
+		}
 	}
 }

@@ -281,10 +281,7 @@ func (s *session) examineFailed(folder string, err error) (string, error) {
 // streams by without keeping or decoding any of it (see rawfetch.go).
 func (s *session) fetchAll() (int, int64, error) {
 	sc, err := s.raw.fetch()
-	if err != nil {
-		return sc.Messages, sc.Bytes, err
-	}
-	return sc.Messages, sc.Bytes, nil
+	return sc.Messages, sc.Bytes, err
 }
 
 // transientError marks a failure worth retrying: connection lost, timeout,
