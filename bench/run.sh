@@ -14,6 +14,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/provpipe-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing: apt-get install time" >&2; exit 2; }
 
+# shown CMD...: the command as the table prints it, scratch directory as $W,
+# repository as ., pipes escaped for Markdown.
+shown() {
+	local s=$*
+	s=${s//$work/\$W}
+	s=${s//$root/.}
+	printf '%s' "${s//|/\\|}"
+}
+
 # measure LABEL CMD...: best wall time of 3 runs and peak RSS, as a table row.
 measure() {
 	local label=$1; shift
@@ -24,10 +33,7 @@ measure() {
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 		((r > rss)) && rss=$r
 	done
-	local shown=$*
-	shown=${shown//$work/\$W}
-	shown=${shown//$root/.}
-	printf '| %s | `%s` | %.2f s | %d MiB |\n' "${label//|/\\|}" "${shown//|/\\|}" "$best" $((rss / 1024))
+	printf '| %s | `%s` | %.2f s | %d MiB |\n' "${label//|/\\|}" "$(shown "$@")" "$best" $((rss / 1024))
 	echo "$best" >"$work/last"
 }
 
@@ -94,10 +100,7 @@ imap_run() {
 		if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall line="$wall $user $sys $rss"; fi
 	done
 	read -r wall user sys rss <<<"$line"
-	local shown=$*
-	shown=${shown//$work/\$W}
-	shown=${shown//$root/.}
-	printf '| %s | `%s` | %.2f s | %.1f | %.0f ms | %d MiB |\n' "$label" "${shown//|/\\|}" "$wall" \
+	printf '| %s | `%s` | %.2f s | %.1f | %.0f ms | %d MiB |\n' "$label" "$(shown "$@")" "$wall" \
 		"$(awk "BEGIN{print $users/$wall}")" "$(awk "BEGIN{print ($user+$sys)*1000*1000/$msgs}")" $((rss / 1024))
 	echo "$wall" >"$work/last"
 }

@@ -2,26 +2,15 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
-	"sort"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"provpipe/internal/dovecotlab"
 	"provpipe/internal/testenv"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // startDovecot starts a throwaway Dovecot for one test (see dovecotlab).
 func startDovecot(t *testing.T, users map[string]map[string]int) *dovecotlab.Lab {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"provpipe/internal/loopback"
 	"provpipe/internal/testcert"
 	"provpipe/internal/testenv"
 )
@@ -67,7 +67,10 @@ access to * by * read
 	if out, err := exec.Command(slapadd, "-q", "-f", conf, "-l", ldif).CombinedOutput(); err != nil {
 		t.Fatalf("slapadd: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port, err := loopback.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.url = fmt.Sprintf("ldap://127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "-f", conf, "-h", s.url+"/", "-d", "0")
 	var logs strings.Builder
@@ -76,22 +79,10 @@ access to * by * read
 		t.Fatalf("start slapd: %v", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), func() string { return logs.String() })
-	return s
-}
-
-// waitListening waits until addr accepts connections.
-func waitListening(t *testing.T, addr string, logs func() string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := loopback.WaitListening(fmt.Sprintf("127.0.0.1:%d", port), 15*time.Second); err != nil {
+		t.Fatalf("slapd: %v\n%s", err, logs.String())
 	}
-	t.Fatalf("server on %s did not start:\n%s", addr, logs())
+	return s
 }
 
 // scalixLDIF is the tree: o=Scalix, the admin and the query service account,

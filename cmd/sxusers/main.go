@@ -25,10 +25,9 @@ type command struct {
 	Users    string `short:"U" placeholder:"NAMES" help:"Comma-separated names, '[Given] Surname' or 'S=Surname[/G=Given]'; resolved against -f, --ldap or --omsearch when given, else written as given."`
 	Omsearch string `placeholder:"PATH" help:"omsearch to run (default: omsearch on PATH, else /opt/scalix/bin/omsearch)."`
 
-	LDAP             string        `name:"ldap" placeholder:"URL" help:"Search this LDAP directory (ldap://HOST[:PORT] or ldaps://...)."`
-	StartTLS         bool          `name:"starttls" help:"Upgrade the LDAP connection with StartTLS."`
-	CA               string        `type:"existingfile" placeholder:"FILE" help:"PEM file of CA certificates to trust for LDAP over TLS."`
-	Insecure         bool          `help:"Do not verify the LDAP server's TLS certificate."`
+	LDAP     string `name:"ldap" placeholder:"URL" help:"Search this LDAP directory (ldap://HOST[:PORT] or ldaps://...)."`
+	StartTLS bool   `name:"starttls" help:"Upgrade the LDAP connection with StartTLS."`
+	tlsconf.Flags
 	Base             string        `default:"o=Scalix" help:"Search base."`
 	BindDN           string        `name:"bind-dn" placeholder:"DN" help:"Bind as DN (Scalix: cn=sxqueryadmin,o=scalix); anonymous when empty."`
 	BindPassword     string        `name:"bind-password" placeholder:"PW" help:"Bind password (prefer --bind-password-file or $${SXUSERS_BIND_PASSWORD})."`
@@ -207,7 +206,7 @@ func (c *command) openLDAP() (*ldapdir.Dir, error) {
 		PageSize: c.PageSize, Timeout: c.Timeout,
 	}
 	// ldapdir fills in the server name from the URL.
-	tlsConf, err := tlsconf.Client("", c.CA, c.Insecure)
+	tlsConf, err := c.TLSConfig("")
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -33,12 +32,11 @@ type command struct {
 	Users string   `short:"U" placeholder:"A,B,C" help:"Comma-separated user names, instead of files."`
 	Input string   `default:"auto" enum:"auto,lines,csv" help:"Input format: auto, lines or csv."`
 
-	Via            string        `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
-	Host           string        `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
-	SSL            bool          `short:"S" help:"Implicit TLS for IMAP (port 993); https for --api HOST." xor:"tls"`
-	StartTLS       bool          `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
-	CA             string        `type:"existingfile" placeholder:"FILE" help:"PEM file of CA certificates to trust."`
-	Insecure       bool          `help:"Do not verify the server's TLS certificate."`
+	Via      string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
+	Host     string `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
+	SSL      bool   `short:"S" help:"Implicit TLS for IMAP (port 993); https for --api HOST." xor:"tls"`
+	StartTLS bool   `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
+	tlsconf.Flags
 	ConnectTimeout time.Duration `default:"10s" help:"Timeout for connecting."`
 	Timeout        time.Duration `default:"60s" help:"Fail an IMAP command that makes no progress for this long (with --via platform: one HTTP request)."`
 
@@ -272,15 +270,9 @@ func (c *command) tls(cfg *warm.Config) error {
 		return nil
 	}
 	host, _, _ := net.SplitHostPort(cfg.Addr)
-	tc, err := c.tlsConfig(host)
+	tc, err := c.TLSConfig(host)
 	cfg.TLSConfig = tc
 	return err
-}
-
-// tlsConfig verifies certificates against the system's roots or --ca,
-// unless --insecure.
-func (c *command) tlsConfig(serverName string) (*tls.Config, error) {
-	return tlsconf.Client(serverName, c.CA, c.Insecure)
 }
 
 func hostPort(host string, ssl bool) string {

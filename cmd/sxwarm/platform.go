@@ -29,7 +29,7 @@ func (c *command) platform() (*platform.Client, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(api)
-	tc, err := c.tlsConfig(u.Hostname())
+	tc, err := c.TLSConfig(u.Hostname())
 	if err != nil {
 		return nil, err
 	}

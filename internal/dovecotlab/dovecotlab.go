@@ -6,7 +6,6 @@ package dovecotlab
 import (
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"provpipe/internal/loopback"
 )
 
 // Master user and password of every lab.
@@ -34,7 +35,9 @@ type Lab struct {
 func UserPassword(user string) string { return "pw-" + user }
 
 // Populate writes users' mailboxes under dir/mail: folder name to message
-// count. bodySize pads each message's body to about that many bytes.
+// count. bodySize pads each message's body to about that many bytes. The
+// mail is given to the account Dovecot will run as, here, once: Start may
+// be called many times over the same mailboxes (the benchmark does).
 func Populate(dir string, users map[string]map[string]int, bodySize int) error {
 	var passwd strings.Builder
 	for u, folders := range users {
@@ -42,6 +45,9 @@ func Populate(dir string, users map[string]map[string]int, bodySize int) error {
 		if err := WriteMaildir(filepath.Join(dir, "mail", u, "Maildir"), folders, bodySize); err != nil {
 			return err
 		}
+	}
+	if err := chownMail(filepath.Join(dir, "mail")); err != nil {
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "users.passwd"), []byte(passwd.String()), 0o600); err != nil {
 		return err
@@ -105,11 +111,11 @@ func Start(dir string, logw io.Writer) (*Lab, error) {
 	// The login processes run as dovenull and reach their sockets under dir.
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
-	uid, gid, err := mailOwner(filepath.Join(dir, "mail"))
+	uid, gid, err := mailOwner()
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -123,25 +129,11 @@ func Start(dir string, logw io.Writer) (*Lab, error) {
 	if err := l.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start dovecot: %w", err)
 	}
-	if err := l.waitListening(15 * time.Second); err != nil {
+	if err := loopback.WaitListening(l.Addr, 15*time.Second); err != nil {
 		l.Stop()
-		return nil, err
+		return nil, fmt.Errorf("dovecot: %w\n%s", err, l.Log())
 	}
 	return l, nil
-}
-
-func (l *Lab) waitListening(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		c, err := net.Dial("tcp", l.Addr)
-		if err == nil {
-			return c.Close()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("dovecot did not listen on %s: %w\n%s", l.Addr, err, l.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // Log returns what Dovecot logged.
@@ -158,18 +150,9 @@ func (l *Lab) Stop() {
 	}
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // mailOwner picks the uid the mail processes run as: Dovecot refuses root,
-// so as root the mailboxes are given to the unprivileged dovenull account.
-func mailOwner(root string) (int, int, error) {
+// so as root the mailboxes belong to the unprivileged dovenull account.
+func mailOwner() (int, int, error) {
 	if os.Getuid() != 0 {
 		return os.Getuid(), os.Getgid(), nil
 	}
@@ -179,13 +162,21 @@ func mailOwner(root string) (int, int, error) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	err = filepath.Walk(root, func(path string, _ os.FileInfo, err error) error {
+	return uid, gid, nil
+}
+
+// chownMail gives everything under root to mailOwner.
+func chownMail(root string) error {
+	uid, gid, err := mailOwner()
+	if err != nil || uid == os.Getuid() {
+		return err
+	}
+	return filepath.Walk(root, func(path string, _ os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
 		return os.Lchown(path, uid, gid)
 	})
-	return uid, gid, err
 }
 
 func config(dir string, uid, gid, port int) string {

@@ -203,7 +203,7 @@ func (s *session) get(path string, v any) (int64, error) {
 	}
 	counter := &countingReader{r: resp.Body}
 	if err := json.NewDecoder(counter).Decode(v); err != nil {
-		if isNetwork(err) {
+		if warm.IsTransient(warm.Classify(err)) {
 			return counter.n, warm.Transient(fmt.Errorf("GET %s: reading the answer: %w", redactQuery(path), err))
 		}
 		return counter.n, fmt.Errorf("GET %s: not the JSON expected: %w", redactQuery(path), err)
@@ -225,12 +225,6 @@ func statusError(resp *http.Response, path string) error {
 		return warm.Transient(fmt.Errorf("%s: %s", where, resp.Status))
 	}
 	return fmt.Errorf("%s: %s", where, resp.Status)
-}
-
-func isNetwork(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		strings.Contains(err.Error(), "connection reset")
 }
 
 type countingReader struct {

@@ -10,6 +10,17 @@ import (
 	"os"
 )
 
+// Flags are --ca and --insecure, embedded in a tool's flags.
+type Flags struct {
+	CA       string `type:"existingfile" placeholder:"FILE" help:"PEM file of CA certificates to trust."`
+	Insecure bool   `help:"Do not verify the server's TLS certificate."`
+}
+
+// Client returns the client configuration the flags ask for.
+func (f Flags) TLSConfig(serverName string) (*tls.Config, error) {
+	return Client(serverName, f.CA, f.Insecure)
+}
+
 // Client returns a client configuration for serverName.
 func Client(serverName, caFile string, insecure bool) (*tls.Config, error) {
 	conf := &tls.Config{ServerName: serverName, InsecureSkipVerify: insecure, MinVersion: tls.VersionTLS12}

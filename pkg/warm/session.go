@@ -177,7 +177,7 @@ func (s *session) login(u User) error {
 	if errors.As(err, &ierr) && ierr.Type == imap.StatusResponseTypeNo && ierr.Code != imap.ResponseCodeUnavailable {
 		return fmt.Errorf("%w: %s", errAuthFailed, ierr.Text)
 	}
-	return classify(fmt.Errorf("login: %w", err))
+	return Classify(fmt.Errorf("login: %w", err))
 }
 
 func (s *session) close() {
@@ -197,7 +197,7 @@ func (s *session) logout() {
 func (s *session) listFolders() ([]string, error) {
 	list, err := s.client.List("", "*", nil).Collect()
 	if err != nil {
-		return nil, classify(fmt.Errorf("LIST: %w", err))
+		return nil, Classify(fmt.Errorf("LIST: %w", err))
 	}
 	var names []string
 	for _, l := range list {
@@ -222,7 +222,7 @@ func hasAttr(attrs []imap.MailboxAttr, want imap.MailboxAttr) bool {
 func (s *session) exists(folder string) (bool, error) {
 	list, err := s.client.List("", folder, nil).Collect()
 	if err != nil {
-		return false, classify(fmt.Errorf("LIST %q: %w", folder, err))
+		return false, Classify(fmt.Errorf("LIST %q: %w", folder, err))
 	}
 	for _, l := range list {
 		if l.Mailbox == folder || strings.EqualFold(folder, "INBOX") && strings.EqualFold(l.Mailbox, "INBOX") {
@@ -245,7 +245,7 @@ func (s *session) warmFolder(folder string) FolderResult {
 	if data.NumMessages > 0 {
 		res.Messages, res.Bytes, err = s.fetchAll()
 		if err != nil {
-			res.Status, res.Err = StatusError, fmt.Errorf("folder %q: FETCH: %w", folder, classify(err))
+			res.Status, res.Err = StatusError, fmt.Errorf("folder %q: FETCH: %w", folder, Classify(err))
 			res.Seconds = time.Since(start).Seconds()
 			return res
 		}
@@ -259,7 +259,7 @@ func (s *session) warmFolder(folder string) FolderResult {
 func (s *session) examineFailed(folder string, err error) (string, error) {
 	var ierr *imap.Error
 	if !errors.As(err, &ierr) || ierr.Type != imap.StatusResponseTypeNo {
-		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, classify(err))
+		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, Classify(err))
 	}
 	switch ierr.Code {
 	case imap.ResponseCodeNonExistent:
@@ -291,8 +291,9 @@ type transientError struct{ err error }
 func (e *transientError) Error() string { return e.err.Error() }
 func (e *transientError) Unwrap() error { return e.err }
 
-// classify marks network-level errors as transient.
-func classify(err error) error {
+// Classify marks network-level errors (and BYE, NO [UNAVAILABLE]) as
+// transient; the Platform API path uses it too.
+func Classify(err error) error {
 	if err == nil {
 		return nil
 	}
