@@ -4,10 +4,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"provpipe/internal/testenv"
 	"provpipe/pkg/mailsim"
@@ -78,6 +81,30 @@ func TestSxusersOmsearchNotRoot(t *testing.T) {
 	r = shell(t, "", "PATH=$(dirname $(command -v sxusers)):/usr/bin:/bin sxusers --omsearch /nonexistent/omsearch")
 	if r.code != 2 || !strings.Contains(r.stderr, "/nonexistent/omsearch") || !strings.Contains(r.stderr, "-U NAMES") {
 		t.Errorf("missing omsearch: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestSxusersInterruptedOmsearch: SIGINT while omsearch runs is exit 130,
+// not an omsearch failure.
+func TestSxusersInterruptedOmsearch(t *testing.T) {
+	cmd := exec.Command(testenv.Binary(t, "sxusers"), "--omsearch", testenv.Testdata("omsearch", "omsearch"))
+	cmd.Env = append(os.Environ(), "OMSEARCH_AS=slow")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Signal once omsearch (which sleeps a minute) runs as sxusers' child.
+	pid := strconv.Itoa(cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if out, _ := exec.Command("pgrep", "-P", pid).Output(); len(out) > 0 {
+			break
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d, want 130: %s", code, stderr.String())
 	}
 }
 

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -72,7 +71,7 @@ func (c *command) Run() error {
 	defer stop()
 	src, bad, closeSrc, err := c.source(ctx, specs != nil)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
+		if ctx.Err() != nil { // omsearch was stopped by SIGINT, not refused
 			return cli.ErrInterrupted
 		}
 		return cli.AsUsage(err)
