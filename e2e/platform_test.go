@@ -44,10 +44,15 @@ type platformFault struct {
 }
 
 func startPlatform(t *testing.T, users map[string]map[string]int) *platformStandIn {
+	return startPlatformWith(t, users, httptest.NewServer)
+}
+
+// startPlatformWith starts the stand-in with httptest.NewServer or NewTLSServer.
+func startPlatformWith(t *testing.T, users map[string]map[string]int, start func(http.Handler) *httptest.Server) *platformStandIn {
 	t.Helper()
 	p := &platformStandIn{admin: "sxadmin", password: "api-secret-9", template: "mboxadmin:{admin}:{user}",
 		users: users, pages: map[string]map[string][]int{}, logins: map[string]int{}, faults: map[string]*platformFault{}}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.srv = start(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	return p
 }
@@ -428,10 +433,7 @@ func TestSxwarmViaPlatformUsage(t *testing.T) {
 // without it (exit 2, nothing tried), accepted with --insecure.
 func TestSxwarmViaPlatformHTTPS(t *testing.T) {
 	users := platformUsers(2)
-	p := &platformStandIn{admin: "sxadmin", password: "api-secret-9", template: "mboxadmin:{admin}:{user}",
-		users: users, pages: map[string]map[string][]int{}, logins: map[string]int{}, faults: map[string]*platformFault{}}
-	p.srv = httptest.NewTLSServer(http.HandlerFunc(p.serve))
-	defer p.srv.Close()
+	p := startPlatformWith(t, users, httptest.NewTLSServer)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.srv.Certificate().Raw}), 0o644)
 	hostPort := strings.TrimPrefix(p.srv.URL, "https://")

@@ -161,7 +161,7 @@ func TestSxwarmFaults(t *testing.T) {
 				t.Fatalf("exit %d, want %d: %s", res.code, c.wantCode, res.stderr)
 			}
 			seen := map[string]int{}
-			for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+			for _, line := range lines(res.stdout) {
 				var u struct {
 					User, Status string
 				}
