@@ -10,18 +10,23 @@ GO        ?= go
 # The fuzz targets and how long each runs in `make fuzz`.
 FUZZTIME  ?= 20s
 
-.PHONY: build test unit lint bench demo install install-files fuzz clean
+.PHONY: build standins test unit lint bench demo install install-files fuzz clean
 
 build: $(addprefix bin/,$(TOOLS))
 
 bin/%: FORCE
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
 
+# Stand-ins for systems the tests cannot run (Open-Xchange's createcontext);
+# never installed.
+standins: FORCE
+	$(GO) build -o bin/standin/ ./internal/oxsim/createcontext
+
 FORCE:
 
 # The test command of the README and of CI: lint, then every test, including
 # the differential tests against GNU split and the documented script.
-test: lint build
+test: lint build standins
 	PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...
 
 unit:
@@ -41,6 +46,7 @@ fuzz:
 	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/warm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/ctxrows -run '^$$' -fuzz FuzzValueRoundTrip -fuzztime $(FUZZTIME)
 
 bench: build
 	bash bench/run.sh

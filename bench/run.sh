@@ -55,7 +55,7 @@ ctx() {
 	measure "GNU split -u -n r/8" "rm -f u-*; split -u -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv u-"
 	measure "ctxsplit -n 8" "rm -f c-*; $bin/ctxsplit -q -n 8 -o c- $work/all.csv"
 	measure "ctxsplit -n 8 from a pipe" "rm -f p-*; cat $work/all.csv | $bin/ctxsplit -q -n 8 -o p-"
-	measure "ctxsplit -n 8 --by schema-name" "rm -f k-*; $bin/ctxsplit -q -n 8 --by schema-name -o k- $work/all.csv"
+	measure "ctxsplit -n 8 --by schema" "rm -f k-*; $bin/ctxsplit -q -n 8 --by schema -o k- $work/all.csv"
 	measure "seed pipeline, whole script" "cd $work && rm -rf contexts-*/ && bash $root/testdata/seed/ox-preprovision.sh -d $schemas -e $rows -n 8"
 	measure "ctxrows | ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
 	cd "$root"

@@ -244,7 +244,7 @@ func TestCtxsplitForceOverwrites(t *testing.T) {
 	}
 }
 
-// schemaShards maps each schema-name to the shards it appears in.
+// schemaShards maps each schema to the shards it appears in.
 func schemaShards(t *testing.T, paths []string) map[string]map[int]bool {
 	t.Helper()
 	out := map[string]map[int]bool{}
@@ -252,12 +252,12 @@ func schemaShards(t *testing.T, paths []string) map[string]map[int]bool {
 		recs := parseCSV(t, readFile(t, p))
 		col := -1
 		for i, c := range recs[0] {
-			if c == "schema-name" {
+			if c == "schema" {
 				col = i
 			}
 		}
 		if col < 0 {
-			t.Fatalf("%s: no schema-name column in %v", p, recs[0])
+			t.Fatalf("%s: no schema column in %v", p, recs[0])
 		}
 		for _, r := range recs[1:] {
 			if out[r[col]] == nil {
@@ -275,7 +275,7 @@ func schemaShards(t *testing.T, paths []string) map[string]map[int]bool {
 func TestCtxsplitBySchema(t *testing.T) {
 	dir := t.TempDir()
 	var schemas strings.Builder
-	schemas.WriteString("destination-database-id,schema-name,destination-store-id\n")
+	schemas.WriteString("destination-database-id,schema,destination-store-id\n")
 	for i := 1; i <= 10; i++ {
 		fmt.Fprintf(&schemas, "%d,schema_%d,2\n", 3+i%3*3, i)
 	}
@@ -285,7 +285,7 @@ func TestCtxsplitBySchema(t *testing.T) {
 	if rr.code != 0 {
 		t.Fatalf("round-robin: %s", rr.stderr)
 	}
-	if !strings.Contains(rr.stderr, "land in more than one shard") || !strings.Contains(rr.stderr, "--by schema-name") {
+	if !strings.Contains(rr.stderr, "land in more than one shard") || !strings.Contains(rr.stderr, "--by schema") {
 		t.Errorf("round-robin did not warn about split schemas: %s", rr.stderr)
 	}
 	spread := 0
@@ -298,7 +298,7 @@ func TestCtxsplitBySchema(t *testing.T) {
 		t.Fatalf("test premise broken: round-robin spread no schema")
 	}
 
-	by := shell(t, dir, "ctxrows -e 1000 -p secret -d schemas.csv | ctxsplit -n 3 -o by- --by schema-name")
+	by := shell(t, dir, "ctxrows -e 1000 -p secret -d schemas.csv | ctxsplit -n 3 -o by- --by schema")
 	if by.code != 0 {
 		t.Fatalf("--by: %s", by.stderr)
 	}

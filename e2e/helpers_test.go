@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/csv"
 	"errors"
 	"os"
@@ -101,4 +103,9 @@ func parseCSV(t *testing.T, text string) [][]string {
 		t.Fatalf("parse CSV: %v\n%s", err, text)
 	}
 	return recs
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

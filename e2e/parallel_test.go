@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -122,76 +121,6 @@ func TestParallelFanOutAgainstDovecot(t *testing.T) {
 		if want := mailboxes[row.user][row.folder]; row.messages != want {
 			t.Errorf("%s %s: %d messages, Dovecot has %d", row.user, row.folder, row.messages, want)
 		}
-	}
-}
-
-// provisioned reads the stand-in createcontext's log: for each schema, the
-// files it was provisioned from; and how many times each context came.
-func provisioned(t *testing.T, log string) (map[string]map[string]bool, map[string]int) {
-	t.Helper()
-	files := map[string]map[string]bool{}
-	contexts := map[string]int{}
-	for _, line := range lines(readFile(t, log)) {
-		f := strings.Fields(line)
-		if len(f) != 4 {
-			t.Fatalf("broken log line %q", line)
-		}
-		if _, err := strconv.ParseFloat(f[0], 64); err != nil {
-			t.Fatalf("no timestamp in %q", line)
-		}
-		if files[f[1]] == nil {
-			files[f[1]] = map[string]bool{}
-		}
-		files[f[1]][f[3]] = true
-		contexts[f[2]]++
-	}
-	return files, contexts
-}
-
-// TestParallelProvisioning: ctxsplit's shards fed to a createcontext
-// stand-in by GNU parallel. Grouped by schema, no schema is provisioned from
-// two files at once; round-robin over 4 shards with 9 schemas does spread
-// them, which is why the check can fail.
-func TestParallelProvisioning(t *testing.T) {
-	testenv.RequireProgram(t, "parallel", "parallel")
-	const contexts = 3000
-	for _, mode := range []struct {
-		name, by  string
-		wantApart bool
-	}{{"by schema", "--by schema-name", true}, {"round-robin", "", false}} {
-		t.Run(mode.name, func(t *testing.T) {
-			dir := t.TempDir()
-			log := filepath.Join(dir, "provision.log")
-			script := fmt.Sprintf(`export PATH=%s:$PATH PROVISION_LOG=%s
-ctxrows -p secret -e %d -d %s | ctxsplit -n 4 %s -q | parallel -j 4 createcontext -A oxadminmaster -P master-secret --csv-import {}`,
-				testenv.Testdata("provisioner"), log, contexts, testenv.RepoRoot()+"/demo/schemas.csv", mode.by)
-			r := shell(t, dir, script)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			files, seen := provisioned(t, log)
-			if len(seen) != contexts {
-				t.Errorf("%d contexts provisioned, want %d", len(seen), contexts)
-			}
-			for id, n := range seen {
-				if n != 1 {
-					t.Errorf("context %s provisioned %d times", id, n)
-				}
-			}
-			var shared []string
-			for schema, fs := range files {
-				if len(fs) > 1 {
-					shared = append(shared, schema)
-				}
-			}
-			sort.Strings(shared)
-			if mode.wantApart && len(shared) > 0 {
-				t.Errorf("schemas provisioned from several files at once: %v", shared)
-			}
-			if !mode.wantApart && len(shared) == 0 {
-				t.Errorf("round-robin kept every schema in one file: the check would not notice a mistake")
-			}
-		})
 	}
 }
 

@@ -19,12 +19,13 @@ func TestMatchesSeedScript(t *testing.T) {
 	script := testenv.Testdata("seed", "ox-preprovision.sh")
 	cases := []struct {
 		mode, schemas  string
+		flags          string // the seed's header is whatever its schemas.csv says
 		start, end, n  int
 		wantSchemaCols []string
 	}{
-		{"schema-name", "schemas-name.csv", 1, 1000, 4, []string{"destination-database-id", "schema-name", "destination-store-id"}},
-		{"in-memory", "schemas-inmemory.csv", 17, 523, 3, []string{"schema-strategy", "destination-database-id", "destination-store-id"}},
-		{"automatic", "schemas-automatic.csv", 5, 104, 7, []string{"destination-database-id", "destination-store-id"}},
+		{"schema-name", "schemas-name.csv", "--schema-column schema-name", 1, 1000, 4, []string{"destination-database-id", "schema-name", "destination-store-id"}},
+		{"in-memory", "schemas-inmemory.csv", "", 17, 523, 3, []string{"schema-strategy", "destination-database-id", "destination-store-id"}},
+		{"automatic", "schemas-automatic.csv", "", 5, 104, 7, []string{"destination-database-id", "destination-store-id"}},
 	}
 	for _, c := range cases {
 		t.Run(c.mode, func(t *testing.T) {
@@ -37,8 +38,8 @@ func TestMatchesSeedScript(t *testing.T) {
 			}
 			seedOut := filepath.Join(seedDir, strings.TrimSpace(seed.stdout))
 
-			ours := shell(t, ourDir, fmt.Sprintf("ctxrows -p s3cret -s %d -e %d -d %s | ctxsplit -q -n %d",
-				c.start, c.end, schemas, c.n))
+			ours := shell(t, ourDir, fmt.Sprintf("ctxrows -p s3cret -s %d -e %d -d %s %s | ctxsplit -q -n %d",
+				c.start, c.end, schemas, c.flags, c.n))
 			if ours.code != 0 {
 				t.Fatalf("ours: exit %d: %s", ours.code, ours.stderr)
 			}

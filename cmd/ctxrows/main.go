@@ -4,6 +4,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"provpipe/pkg/cli"
@@ -18,8 +19,12 @@ type command struct {
 	End   int64 `short:"e" placeholder:"ID" help:"Last context id (inclusive)." xor:"size"`
 	Count int64 `placeholder:"N" help:"Number of contexts, instead of --end." xor:"size"`
 
-	Schemas    string `short:"d" type:"existingfile" placeholder:"FILE" help:"schemas.csv: its header names extra columns, its rows are cycled over the contexts."`
-	Interleave bool   `help:"Reorder schema-name rows round-robin across destination-database-id values."`
+	Schemas      string   `short:"d" placeholder:"FILE" help:"schemas.csv (- for stdin): its header names extra columns, its rows are cycled over the contexts."`
+	Interleave   bool     `help:"Reorder schema rows round-robin across destination-database-id values."`
+	SchemaColumn string   `default:"schema" enum:"schema,schema-name" help:"Name of the schema column written: schema (what createcontext reads) or schema-name (the pre-provisioning article's name, for releases that read it)."`
+	NoPlacement  bool     `help:"Accept a schemas file without any placement column (schema, schema-strategy, destination-database-id, destination-store-id)."`
+	Backslash    string   `default:"refuse" enum:"refuse,escape" help:"A value holding a backslash: refuse it (createcontext's reader would alter it), or escape it as opencsv 2.x reads it back."`
+	SkipCreated  []string `placeholder:"LOG" sep:"none" help:"Leave out contexts a createcontext output reports as created ('context N created'); repeatable, a quoted glob, or - for stdin."`
 
 	Username     string `default:"oxadmin" help:"Context admin user name ({id} is the context id)."`
 	Password     string `short:"p" help:"Context admin password (prefer --password-file or $${CTXROWS_PASSWORD})."`
@@ -63,7 +68,11 @@ func (c *command) Run() error {
 	if err != nil {
 		return cli.AsUsage(err)
 	}
-	return ctxrows.Write(os.Stdout, spec)
+	gen, err := ctxrows.Compile(spec)
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	return gen.Write(os.Stdout)
 }
 
 func (c *command) spec() (ctxrows.Spec, error) {
@@ -72,9 +81,11 @@ func (c *command) spec() (ctxrows.Spec, error) {
 	if spec.Start, spec.End, err = ctxrows.Range(c.Start, c.End, c.Count); err != nil {
 		return spec, err
 	}
-	if spec.Quoting, err = ctxrows.ParseQuoting(c.Quote); err != nil {
+	if spec.Style.Quote, err = ctxrows.ParseQuoting(c.Quote); err != nil {
 		return spec, err
 	}
+	spec.Style.EscapeBackslash = c.Backslash == "escape"
+	spec.SchemaColumn = c.SchemaColumn
 	spec.NoHeader = c.NoHeader
 	if spec.Context, err = c.context(); err != nil {
 		return spec, err
@@ -84,8 +95,51 @@ func (c *command) spec() (ctxrows.Spec, error) {
 			return spec, err
 		}
 	}
-	spec.Schemas, err = c.schemas()
+	if spec.Schemas, err = c.schemas(); err != nil {
+		return spec, err
+	}
+	spec.Skip, err = c.skipCreated(spec.Start, spec.End)
 	return spec, err
+}
+
+// skipCreated reads the createcontext outputs named by --skip-created.
+func (c *command) skipCreated(start, end int64) (*ctxrows.IDSet, error) {
+	if len(c.SkipCreated) == 0 {
+		return nil, nil
+	}
+	if c.UsersPerContext > 0 {
+		return nil, cli.Usagef("--skip-created reads createcontext outputs; it does not apply to --users-per-context")
+	}
+	paths, err := cli.ExpandGlobs(c.SkipCreated)
+	if err != nil {
+		return nil, fmt.Errorf("--skip-created: %w", err)
+	}
+	set := ctxrows.NewIDSet(start, end)
+	found := 0
+	for _, p := range paths {
+		log, err := readCreated(p, set)
+		if err != nil {
+			return nil, fmt.Errorf("--skip-created: %w", err)
+		}
+		if log.Created == 0 {
+			cli.Warnf(os.Stderr, "ctxrows", "warning: %s reports no context created (want createcontext's stdout, lines 'context N created')", p)
+		}
+		found += log.Created
+	}
+	cli.Warnf(os.Stderr, "ctxrows", "leaving out %d contexts already created (%d reported in %d logs)", set.Len(), found, len(paths))
+	return set, nil
+}
+
+func readCreated(path string, set *ctxrows.IDSet) (ctxrows.CreatedLog, error) {
+	if path == "-" {
+		return ctxrows.ReadCreated(os.Stdin, "stdin", set)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ctxrows.CreatedLog{}, err
+	}
+	defer f.Close()
+	return ctxrows.ReadCreated(f, path, set)
 }
 
 func (c *command) context() (ctxrows.Context, error) {
@@ -111,6 +165,10 @@ func (c *command) users() (*ctxrows.Users, error) {
 	return u, err
 }
 
+// createcontextReads are the context columns createcontext's CSV import
+// reads besides those ctxrows writes itself (its long option names).
+var createcontextReads = map[string]bool{"contextname": true, "addmapping": true}
+
 func (c *command) schemas() (*schemas.Table, error) {
 	if c.Schemas == "" {
 		if c.Interleave {
@@ -118,7 +176,7 @@ func (c *command) schemas() (*schemas.Table, error) {
 		}
 		return nil, nil
 	}
-	t, err := schemas.Load(c.Schemas)
+	t, err := schemas.Load(c.Schemas, schemas.Options{AllowNoPlacement: c.NoPlacement})
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +186,15 @@ func (c *command) schemas() (*schemas.Table, error) {
 		}
 	}
 	for _, col := range t.Unknown {
-		cli.Warnf(os.Stderr, "ctxrows", "%s: column %q is not a placement column (%s, %s, %s, %s); passed through to createcontext as it is",
-			t.Name, col, schemas.SchemaName, schemas.SchemaStrategy, schemas.DatabaseID, schemas.StoreID)
+		if !createcontextReads[col] {
+			cli.Warnf(os.Stderr, "ctxrows", "warning: %s: column %q is not one createcontext reads; it ignores it without a word", t.Name, col)
+		}
+	}
+	if t.SchemaHeader != "" && t.SchemaHeader != c.SchemaColumn {
+		cli.Warnf(os.Stderr, "ctxrows", "%s: its %s column is written as %s (--schema-column)", t.Name, t.SchemaHeader, c.SchemaColumn)
+	}
+	for _, w := range t.Warnings {
+		cli.Warnf(os.Stderr, "ctxrows", "warning: %s: %s", t.Name, w)
 	}
 	return t, nil
 }
@@ -137,11 +202,12 @@ func (c *command) schemas() (*schemas.Table, error) {
 // ManSections adds to the man page what --help has no room for.
 func (c *command) ManSections() []cli.ManSection {
 	return []cli.ManSection{
-		{Title: "Schemas file", Body: `The file given with -d has a header and one row per destination; its rows are cycled over the contexts. Three shapes are recognised, as in the Open-Xchange documentation: schema-name mode (destination-database-id,schema-name,destination-store-id), in-memory mode (destination-database-id,schema-strategy=in-memory,...) and automatic mode. The file is checked before any row is written.`},
+		{Title: "Schemas file", Body: `The file given with -d has a header and one row per destination; its rows are cycled over the contexts. Its placement columns are createcontext's: schema (or schema-name, the pre-provisioning article's name; both are written as --schema-column says), schema-strategy (automatic or in-memory, never beside a schema on one row), destination-database-id and destination-store-id. The file is checked before any row is written.`},
 		{Title: "Environment", Body: `CTXROWS_PASSWORD: the context admin password, when neither -p nor --password-file is given.
 
 CTXROWS_USER_PASSWORD: the users' password for --users-per-context.`},
-		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema-name
+		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema
+  ctxrows --password-file pw -e 100000 -d schemas.csv --skip-created 'logs/*.created' | ctxsplit -n 8 --by schema -o retry-
   ctxrows --password-file pw -s 5001 --count 1000 --quote minimal > more.csv`},
 	}
 }

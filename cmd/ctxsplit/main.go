@@ -18,7 +18,7 @@ type command struct {
 	Input  string `arg:"" optional:"" default:"-" help:"CSV input with a header line; - is stdin."`
 	Shards int    `short:"n" required:"" help:"Number of shard files to write."`
 	Prefix string `short:"o" default:"contexts-" help:"Path prefix of the shard files; they are named PREFIX01.csv, PREFIX02.csv, ..."`
-	By     string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema-name)."`
+	By     string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema)."`
 	Force  bool   `help:"Overwrite existing shard files."`
 	Strict bool   `help:"Reject records that are not valid UTF-8."`
 	Quiet  bool   `short:"q" help:"Do not print the per-shard summary on stderr."`
@@ -59,11 +59,14 @@ func (c *command) Run() error {
 	}
 	if !c.Quiet {
 		shard.WriteSummary(os.Stderr, "ctxsplit", res, opt)
-		for _, p := range shard.StaleShards(c.Prefix, c.Shards) {
-			cli.Warnf(os.Stderr, "ctxsplit", "warning: %s is left from an earlier run with more shards; remove it before 'parallel ::: %s*.csv'", p, c.Prefix)
-		}
 	}
-	return shard.WritePaths(os.Stdout, res)
+	for _, w := range shard.Warnings(res, opt) {
+		cli.Warnf(os.Stderr, "ctxsplit", "%s", w)
+	}
+	for _, p := range shard.StaleShards(c.Prefix, c.Shards) {
+		cli.Warnf(os.Stderr, "ctxsplit", "warning: %s is left from an earlier run with more shards; remove it before 'parallel ::: %s*.csv'", p, c.Prefix)
+	}
+	return shard.WritePaths(os.Stdout, res, opt.By != "")
 }
 
 func openInput(path string) (io.ReadCloser, string, error) {
@@ -90,7 +93,7 @@ func classify(err error) error {
 func (c *command) ManSections() []cli.ManSection {
 	return []cli.ManSection{
 		{Title: "Output", Body: `Shards are PREFIX01.csv to PREFIXNN.csv (three digits from 100 shards on), each starting with the input's header, records byte for byte as read. Their paths are printed on stdout, one per line; a summary of records per shard goes to stderr. Existing shard files are not overwritten without --force, and nothing is renamed into place unless the whole input was valid.`},
-		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema-name | parallel -j 8 createcontext -A oxadminmaster -P "$MASTER_PW" --csv-import {}
+		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema | parallel -j 8 createcontext -A oxadminmaster -P "$MASTER_PW" --csv-import {}
   ctxsplit -n 4 -o batch- contexts.csv`},
 	}
 }

@@ -75,3 +75,36 @@ func RepoRoot() string {
 func Testdata(parts ...string) string {
 	return filepath.Join(append([]string{RepoRoot(), "testdata"}, parts...)...)
 }
+
+var (
+	standInOnce sync.Once
+	standInDir  string
+	standInErr  error
+)
+
+// StandIns returns a directory holding the stand-ins for systems the tests
+// cannot run (createcontext), to put first on PATH. It uses
+// $PROVPIPE_BIN/standin when make built it there, else builds them once.
+func StandIns(t testing.TB) string {
+	t.Helper()
+	if dir := os.Getenv("PROVPIPE_BIN"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "standin", "createcontext")); err == nil {
+			return filepath.Join(dir, "standin")
+		}
+	}
+	standInOnce.Do(func() {
+		standInDir, standInErr = os.MkdirTemp("", "provpipe-standin-")
+		if standInErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", standInDir+"/", "./internal/oxsim/createcontext")
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			standInErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if standInErr != nil {
+		t.Fatalf("building the stand-ins: %v", standInErr)
+	}
+	return standInDir
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -155,4 +156,26 @@ func Warnf(w io.Writer, tool, format string, args ...any) {
 		msg += "\n"
 	}
 	io.WriteString(w, msg)
+}
+
+// ExpandGlobs expands each argument that is a glob pattern; a pattern that
+// matches nothing is an error (a resume that skips nothing would redo all).
+// Plain names and "-" are kept as they are.
+func ExpandGlobs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if !strings.ContainsAny(a, "*?[") {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("%s: no file matches", a)
+		}
+		out = append(out, m...)
+	}
+	return out, nil
 }

@@ -80,8 +80,15 @@ type Spec struct {
 	Context    Context
 	Users      *Users         // nil: context rows; else user rows
 	Schemas    *schemas.Table // nil: no extra columns
-	Quoting    Quoting
-	NoHeader   bool
+	// SchemaColumn is the name the schema column is written under:
+	// schemas.Schema for current releases, schemas.LegacySchema for those
+	// that read the article's name.
+	SchemaColumn string
+	Style        Style
+	NoHeader     bool
+	// Skip holds contexts already created; their rows are left out, and
+	// the others keep the schema row they would have had.
+	Skip *IDSet
 }
 
 // Range computes the end id from a start and a count, guarding overflow.
@@ -109,24 +116,31 @@ func Range(start, end, count int64) (int64, int64, error) {
 	return 0, 0, fmt.Errorf("say how many contexts: --end ID or --count N")
 }
 
-// generator is a compiled Spec.
-type generator struct {
-	fields  []field
-	extras  [][]byte // encoded schema rows, each starting with a comma
-	perCtx  int64
-	header  []byte
-	start   int64
-	end     int64
-	columns []string
+// Generator is a compiled Spec, ready to write.
+type Generator struct {
+	fields   []field
+	extras   [][]byte // encoded schema rows, each starting with a comma
+	perCtx   int64
+	header   []byte
+	start    int64
+	end      int64
+	columns  []string
+	skip     *IDSet
+	noHeader bool
 }
 
 // Write generates the rows into w.
 func Write(w io.Writer, spec Spec) error {
-	g, err := compileSpec(spec)
+	g, err := Compile(spec)
 	if err != nil {
 		return err
 	}
-	if !spec.NoHeader {
+	return g.Write(w)
+}
+
+// Write writes the header (unless left out) and every row into w.
+func (g *Generator) Write(w io.Writer) error {
+	if !g.noHeader {
 		if _, err := w.Write(g.header); err != nil {
 			return fmt.Errorf("write header: %w", err)
 		}
@@ -134,7 +148,7 @@ func Write(w io.Writer, spec Spec) error {
 	return g.rowsParallel(w)
 }
 
-func (g *generator) appendRow(buf []byte, vars *[numVars]int64, k int) []byte {
+func (g *Generator) appendRow(buf []byte, vars *[numVars]int64, k int) []byte {
 	for i := range g.fields {
 		if i > 0 {
 			buf = append(buf, ',')
@@ -147,8 +161,11 @@ func (g *generator) appendRow(buf []byte, vars *[numVars]int64, k int) []byte {
 	return append(buf, '\n')
 }
 
-func compileSpec(spec Spec) (*generator, error) {
-	g := &generator{start: spec.Start, end: spec.End, perCtx: 1}
+// Compile checks a Spec and prepares its rows; every refusal (an unknown
+// placeholder, a value createcontext would misread, a bad quota) comes from
+// here, before anything is written.
+func Compile(spec Spec) (*Generator, error) {
+	g := &Generator{start: spec.Start, end: spec.End, perCtx: 1, noHeader: spec.NoHeader}
 	var err error
 	if spec.Users != nil {
 		if spec.Schemas != nil {
@@ -159,10 +176,10 @@ func compileSpec(spec Spec) (*generator, error) {
 		}
 		g.perCtx = int64(spec.Users.PerContext)
 		g.columns = UserColumns
-		g.fields, err = compileUsers(spec.Context, *spec.Users, spec.Quoting)
+		g.fields, err = compileUsers(spec.Context, *spec.Users, spec.Style)
 	} else {
 		g.columns = ContextColumns
-		g.fields, err = compileContext(spec.Context, spec.Quoting)
+		g.fields, err = compileContext(spec.Context, spec.Style)
 	}
 	if err != nil {
 		return nil, err
@@ -172,9 +189,17 @@ func compileSpec(spec Spec) (*generator, error) {
 		if err := checkClash(t.Columns, g.columns); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
 		}
-		header = append(header, t.Columns...)
-		g.extras = encodeRows(t.Rows, spec.Quoting)
+		column := spec.SchemaColumn
+		if column == "" {
+			column = schemas.Schema
+		}
+		header = append(header, t.Header(column)...)
+		if err := checkRows(t, spec); err != nil {
+			return nil, err
+		}
+		g.extras = encodeRows(t.Rows, spec.Style)
 	}
+	g.skip = spec.Skip
 	g.header = encodeHeader(header)
 	return g, nil
 }
@@ -190,13 +215,13 @@ func checkClash(extra, base []string) error {
 	return nil
 }
 
-func encodeRows(rows [][]string, q Quoting) [][]byte {
+func encodeRows(rows [][]string, st Style) [][]byte {
 	out := make([][]byte, len(rows))
 	for i, row := range rows {
 		var b []byte
 		for _, v := range row {
 			b = append(b, ',')
-			b = append(b, encodeValue(v, q)...)
+			b = append(b, encodeValue(v, st)...)
 		}
 		out[i] = b
 	}
@@ -211,7 +236,7 @@ func encodeHeader(columns []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, encodeValue(c, QuoteMinimal)...)
+		b = append(b, encodeValue(c, Style{Quote: QuoteMinimal})...)
 	}
 	return append(b, '\n')
 }
@@ -222,14 +247,17 @@ type template struct {
 	vars         []Variable
 }
 
-func compileAll(ts []template, q Quoting) ([]field, error) {
+func compileAll(ts []template, st Style) ([]field, error) {
 	fields := make([]field, len(ts))
 	for i, t := range ts {
+		if err := checkValue(t.text, st); err != nil {
+			return nil, &ValueError{Column: t.column, Where: "every row", Err: err}
+		}
 		if t.vars == nil { // a password: taken literally, never echoed in an error
-			fields[i] = literal(t.text, q)
+			fields[i] = literal(t.text, st)
 			continue
 		}
-		f, err := compile(t.column, t.text, q, t.vars...)
+		f, err := compile(t.column, t.text, st, t.vars...)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +272,10 @@ func expandEmail(email, username, prefix string) string {
 	return strings.NewReplacer("{username}", username, "{prefix}", prefix).Replace(email)
 }
 
-func compileContext(c Context, q Quoting) ([]field, error) {
+func compileContext(c Context, st Style) ([]field, error) {
+	if err := checkQuota(c.Quota); err != nil {
+		return nil, err
+	}
 	id := []Variable{VarContext}
 	return compileAll([]template{
 		{"contextid", "{id}", id},
@@ -258,10 +289,10 @@ func compileContext(c Context, q Quoting) ([]field, error) {
 		{"access-combination-name", c.AccessCombination, id},
 		{"language", c.Language, id},
 		{"timezone", c.Timezone, id},
-	}, q)
+	}, st)
 }
 
-func compileUsers(c Context, u Users, q Quoting) ([]field, error) {
+func compileUsers(c Context, u Users, st Style) ([]field, error) {
 	id := []Variable{VarContext}
 	both := []Variable{VarContext, VarUser}
 	return compileAll([]template{
@@ -276,5 +307,5 @@ func compileUsers(c Context, u Users, q Quoting) ([]field, error) {
 		{"email", expandEmail(u.Email, u.Username, c.Prefix), both},
 		{"language", c.Language, id},
 		{"timezone", c.Timezone, id},
-	}, q)
+	}, st)
 }

@@ -49,7 +49,7 @@ func TestQuoting(t *testing.T) {
 	spec.Context.DisplayName = `Kunde "A", Köln {id}`
 	spec.Context.Password = "p{w}\nd"
 	for _, q := range []Quoting{QuoteAll, QuoteMinimal} {
-		spec.Quoting = q
+		spec.Style.Quote = q
 		var out bytes.Buffer
 		if err := Write(&out, spec); err != nil {
 			t.Fatal(err)
@@ -84,6 +84,12 @@ func TestTemplates(t *testing.T) {
 	if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder {ID}") {
 		t.Errorf("typo placeholder accepted: %v", err)
 	}
+	for _, typo := range []string{"{id2}", "{ id }", "{a-b}", "{}"} {
+		spec.Context.Surname = "Context " + typo
+		if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder "+typo) {
+			t.Errorf("typo %s accepted: %v", typo, err)
+		}
+	}
 	spec.Context.Surname = "Context {n}"
 	if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder {n}") {
 		t.Errorf("{n} accepted outside user rows: %v", err)
@@ -91,15 +97,15 @@ func TestTemplates(t *testing.T) {
 }
 
 func TestSchemasAreCycled(t *testing.T) {
-	tab, err := schemas.Parse(strings.NewReader("destination-database-id,schema-name,destination-store-id\n3,s1,2\n6,s2,2\n9,\"s,3\",2\n"), "s.csv")
+	tab, err := schemas.Parse(strings.NewReader("destination-database-id,schema-name,destination-store-id\n3,s1,2\n6,s2,2\n9,\"s,3\",2\n"), "s.csv", schemas.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	spec := baseSpec(10, 17)
 	spec.Schemas = tab
 	recs := generate(t, spec)
-	if got := recs[0][11:]; !reflect.DeepEqual(got, tab.Columns) {
-		t.Errorf("header tail %v", got)
+	if got, want := recs[0][11:], []string{"destination-database-id", "schema", "destination-store-id"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("header tail %v, want %v (schema-name written as createcontext's schema)", got, want)
 	}
 	for k, rec := range recs[1:] {
 		want := tab.Rows[k%3]
@@ -110,7 +116,7 @@ func TestSchemasAreCycled(t *testing.T) {
 }
 
 func TestSchemaColumnClash(t *testing.T) {
-	tab, err := schemas.Parse(strings.NewReader("quota\n5\n"), "s.csv")
+	tab, err := schemas.Parse(strings.NewReader("quota\n5\n"), "s.csv", schemas.Options{AllowNoPlacement: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +180,7 @@ func TestNoHeader(t *testing.T) {
 }
 
 func BenchmarkWrite(b *testing.B) {
-	tab, err := schemas.Parse(strings.NewReader("destination-database-id,schema-name,destination-store-id\n3,s1,2\n6,s2,2\n9,s3,2\n"), "s.csv")
+	tab, err := schemas.Parse(strings.NewReader("destination-database-id,schema-name,destination-store-id\n3,s1,2\n6,s2,2\n9,s3,2\n"), "s.csv", schemas.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

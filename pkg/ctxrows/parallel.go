@@ -19,7 +19,7 @@ type block struct {
 // rowsParallel renders blocks of contexts on every core and writes them in
 // order. Rendering is cheap, but on a large run it is half the time beside
 // the write syscalls, and the two overlap here.
-func (g *generator) rowsParallel(w io.Writer) error {
+func (g *Generator) rowsParallel(w io.Writer) error {
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan block, workers)
 	order := make(chan chan []byte, 2*workers)
@@ -57,7 +57,7 @@ func (g *generator) rowsParallel(w io.Writer) error {
 
 // plan hands out blocks in id order, and their result channels in the same
 // order to the writer.
-func (g *generator) plan(jobs chan<- block, order chan<- chan []byte, stop <-chan struct{}) {
+func (g *Generator) plan(jobs chan<- block, order chan<- chan []byte, stop <-chan struct{}) {
 	defer close(order)
 	defer close(jobs)
 	for from := g.start; from <= g.end; from += contextsPerBlock {
@@ -73,7 +73,7 @@ func (g *generator) plan(jobs chan<- block, order chan<- chan []byte, stop <-cha
 
 // appendBlock renders contexts from..to; the schema row of a context depends
 // only on its distance from the start, so blocks render independently.
-func (g *generator) appendBlock(buf []byte, from, to int64) []byte {
+func (g *Generator) appendBlock(buf []byte, from, to int64) []byte {
 	var vars [numVars]int64
 	k := 0
 	if len(g.extras) > 0 {
@@ -81,7 +81,7 @@ func (g *generator) appendBlock(buf []byte, from, to int64) []byte {
 	}
 	for id := from; id <= to; id++ {
 		vars[VarContext] = id
-		for n := int64(1); n <= g.perCtx; n++ {
+		for n := int64(1); n <= g.perCtx && !g.skip.Has(id); n++ {
 			vars[VarUser] = n
 			buf = g.appendRow(buf, &vars, k)
 		}

@@ -20,7 +20,9 @@ const (
 
 var varNames = map[string]Variable{"{id}": VarContext, "{n}": VarUser}
 
-var placeholder = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+// placeholder matches anything in braces, so that a typo such as {ID},
+// {id2} or { id } is refused rather than copied into every row.
+var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 
 // part is a literal (already escaped for its quoting) or a variable.
 type part struct {
@@ -31,6 +33,7 @@ type part struct {
 // field is a compiled column template.
 type field struct {
 	quoted bool
+	escape bool // backslashes doubled (only ever inside quotes)
 	parts  []part
 }
 
@@ -41,6 +44,15 @@ const (
 	QuoteAll     Quoting = iota // every field in quotes, as the seed's script writes them
 	QuoteMinimal                // quotes only where RFC 4180 needs them
 )
+
+// Style says how values are written for createcontext's CSV reader.
+type Style struct {
+	Quote Quoting
+	// EscapeBackslash writes a backslash as opencsv 2.x reads one back: two
+	// backslashes inside a quoted field. Without it a value holding a
+	// backslash is refused.
+	EscapeBackslash bool
+}
 
 // ParseQuoting reads "all" or "minimal".
 func ParseQuoting(s string) (Quoting, error) {
@@ -56,8 +68,8 @@ func ParseQuoting(s string) (Quoting, error) {
 // compile turns a template into a field. allowed lists the variables this
 // column may use; an unknown {word} is an error, so a typo such as {ID} is
 // caught rather than written into a hundred thousand rows.
-func compile(column, tmpl string, q Quoting, allowed ...Variable) (field, error) {
-	f := field{quoted: q == QuoteAll || needsQuotes(tmpl)}
+func compile(column, tmpl string, st Style, allowed ...Variable) (field, error) {
+	f := field{quoted: st.Quote == QuoteAll || needsQuotes(tmpl, st), escape: st.EscapeBackslash}
 	rest := tmpl
 	for {
 		loc := placeholder.FindStringIndex(rest)
@@ -81,16 +93,21 @@ func (f *field) appendLiteral(s string) {
 		return
 	}
 	lit := []byte(s)
+	if f.escape {
+		lit = bytes.ReplaceAll(lit, []byte(`\`), []byte(`\\`))
+	}
 	if f.quoted {
 		lit = bytes.ReplaceAll(lit, []byte(`"`), []byte(`""`))
 	}
 	f.parts = append(f.parts, part{lit: lit, v: -1})
 }
 
-// needsQuotes reports whether RFC 4180 requires quoting a value. Digits, the
-// only thing variables insert, never do.
-func needsQuotes(s string) bool {
-	return strings.ContainsAny(s, ",\"\r\n")
+// needsQuotes reports whether a value must be quoted: where RFC 4180
+// requires it, and around an escaped backslash, which opencsv reads as an
+// escape only inside quotes. Digits, the only thing variables insert, never
+// need quotes.
+func needsQuotes(s string, st Style) bool {
+	return strings.ContainsAny(s, ",\"\r\n") || (st.EscapeBackslash && strings.Contains(s, `\`))
 }
 
 // appendTo writes the field for the given variable values.
@@ -112,15 +129,15 @@ func (f *field) appendTo(dst []byte, vars *[numVars]int64) []byte {
 }
 
 // literal compiles a constant value, braces and all.
-func literal(v string, q Quoting) field {
-	f := field{quoted: q == QuoteAll || needsQuotes(v)}
+func literal(v string, st Style) field {
+	f := field{quoted: st.Quote == QuoteAll || needsQuotes(v, st), escape: st.EscapeBackslash}
 	f.appendLiteral(v)
 	return f
 }
 
 // encodeValue encodes a constant value as a field.
-func encodeValue(v string, q Quoting) []byte {
-	f := literal(v, q)
+func encodeValue(v string, st Style) []byte {
+	f := literal(v, st)
 	return f.appendTo(nil, &[numVars]int64{})
 }
 

@@ -2,11 +2,16 @@
 // fast-mode pre-provisioning. Its header names extra createcontext columns;
 // its rows say where contexts go, and are cycled over the contexts.
 //
-// Three modes exist, as the Open-Xchange documentation describes them:
-//   - schema-name fast mode: every row names a schema-name, the
-//     destination-database-id that schema lives in, and a destination-store-id;
-//   - in-memory fast mode: schema-strategy is "in-memory" on every row;
-//   - automatic mode: only database and/or store ids, or no file at all.
+// The placement columns are createcontext's long option names, which its CSV
+// import matches exactly: schema, schema-strategy, destination-database-id
+// and destination-store-id. The pre-provisioning article and older releases
+// say schema-name; a file may use either name for the schema column, and the
+// table keeps it under one name (Schema) so the writer chooses what to call it.
+// A row places its context by one of the modes the documentation describes:
+//   - schema fast mode: a schema and the destination-database-id it lives in;
+//   - schema-strategy: "in-memory" (fast mode; ignored from 7.10 on) or
+//     "automatic";
+//   - automatic mode: only database and/or store ids.
 package schemas
 
 import (
@@ -16,16 +21,25 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"provpipe/pkg/csvstream"
 )
 
 // Column names createcontext --csv-import understands for placement.
 const (
-	SchemaName     = "schema-name"
+	Schema         = "schema"
+	LegacySchema   = "schema-name" // the article's name; older releases may read it
 	SchemaStrategy = "schema-strategy"
 	DatabaseID     = "destination-database-id"
 	StoreID        = "destination-store-id"
+)
+
+// Strategies createcontext accepts in schema-strategy.
+const (
+	StrategyAutomatic = "automatic"
+	StrategyInMemory  = "in-memory"
 )
 
 // Mode is how createcontext chooses a context's schema.
@@ -33,14 +47,14 @@ type Mode int
 
 const (
 	Automatic Mode = iota
-	SchemaNameMode
+	SchemaMode
 	InMemory
 )
 
 func (m Mode) String() string {
 	switch m {
-	case SchemaNameMode:
-		return "schema-name fast mode"
+	case SchemaMode:
+		return "schema fast mode"
 	case InMemory:
 		return "in-memory fast mode"
 	}
@@ -49,33 +63,50 @@ func (m Mode) String() string {
 
 // Table is a validated schemas.csv.
 type Table struct {
-	Name    string     // file name, for messages
-	Columns []string   // header
+	Name string // file name, for messages
+	// Columns is the header, with the schema column called Schema whatever
+	// the file called it.
+	Columns []string
 	Rows    [][]string // data rows, in the order they are cycled
 	Lines   []int      // line each row came from
-	Mode    Mode
-	// Unknown lists header columns that are not placement columns; they are
-	// passed through to createcontext unchanged.
+	Mode    Mode       // the mode of the first row, for messages
+	// SchemaHeader is the name the file gave its schema column, or "".
+	SchemaHeader string
+	// Unknown lists header columns createcontext does not read for
+	// placement; they are passed through unchanged.
 	Unknown []string
+	// Warnings are worth telling the operator but stop nothing.
+	Warnings []string
+}
+
+// Options changes what Parse accepts.
+type Options struct {
+	// AllowNoPlacement accepts a file without any placement column (it
+	// only adds columns).
+	AllowNoPlacement bool
 }
 
 // Error is a problem in a schemas file, with its line.
 type Error = csvstream.ParseError
 
-// Load reads and validates a schemas file.
-func Load(path string) (*Table, error) {
+// Load reads and validates a schemas file; "-" is stdin.
+func Load(path string, opt Options) (*Table, error) {
+	if path == "-" {
+		return Parse(os.Stdin, "stdin", opt)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("schemas file: %w", err)
 	}
 	defer f.Close()
-	return Parse(f, path)
+	return Parse(f, path, opt)
 }
 
 // Parse reads and validates schemas CSV from r.
-func Parse(r io.Reader, name string) (*Table, error) {
+func Parse(r io.Reader, name string, opt Options) (*Table, error) {
 	cr := csvstream.NewReader(r, name)
 	cr.MaxRecord = 1 << 20
+	cr.ValidateUTF8 = true
 	head, err := cr.Next()
 	if err == io.EOF {
 		return nil, &Error{Name: name, Line: 1, Msg: "empty schemas file: expected a header line and at least one row"}
@@ -84,7 +115,7 @@ func Parse(r io.Reader, name string) (*Table, error) {
 		return nil, err
 	}
 	t := &Table{Name: name, Columns: trimAll(head.Fields())}
-	if err := t.checkHeader(head.Line); err != nil {
+	if err := t.checkHeader(head.Line, opt); err != nil {
 		return nil, err
 	}
 	for {
@@ -119,37 +150,53 @@ func trimAll(fields []string) []string {
 	return fields
 }
 
-// known are the placement columns; others pass through with a warning.
-var known = map[string]bool{SchemaName: true, SchemaStrategy: true, DatabaseID: true, StoreID: true}
+// placement are the columns that say where a context goes.
+var placement = map[string]bool{Schema: true, SchemaStrategy: true, DatabaseID: true, StoreID: true}
 
-func (t *Table) checkHeader(line int) error {
+func (t *Table) checkHeader(line int, opt Options) error {
 	seen := map[string]bool{}
-	for _, c := range t.Columns {
+	for i, c := range t.Columns {
 		if c == "" {
 			return &Error{Name: t.Name, Line: line, Msg: "header has an empty column name"}
+		}
+		if err := checkText(c); err != nil {
+			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("column name %q: %v", c, err)}
+		}
+		if c == Schema || c == LegacySchema {
+			if t.SchemaHeader != "" {
+				return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("header names the schema column twice (%s and %s)", t.SchemaHeader, c)}
+			}
+			t.SchemaHeader, c = c, Schema
+			t.Columns[i] = c
 		}
 		if seen[c] {
 			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("header names column %q twice", c)}
 		}
 		seen[c] = true
-		if !known[c] {
+		if !placement[c] {
 			t.Unknown = append(t.Unknown, c)
 		}
 	}
-	switch {
-	case seen[SchemaName] && seen[SchemaStrategy]:
-		return &Error{Name: t.Name, Line: line, Msg: "header has both schema-name and schema-strategy; choose one fast mode"}
-	case seen[SchemaName]:
-		t.Mode = SchemaNameMode
-		for _, need := range []string{DatabaseID, StoreID} {
-			if !seen[need] {
-				return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("schema-name fast mode needs a %s column", need)}
-			}
+	if len(t.Unknown) == len(t.Columns) && !opt.AllowNoPlacement {
+		return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("no placement column (%s, %s, %s or %s): "+
+			"every context would go where createcontext's automatic strategy puts it; "+
+			"if that is what you want, say so with --no-placement", Schema, SchemaStrategy, DatabaseID, StoreID)}
+	}
+	if seen[Schema] && !seen[DatabaseID] {
+		return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("a %s column needs a %s column: a schema lives in one database", t.SchemaHeader, DatabaseID)}
+	}
+	return nil
+}
+
+// checkText refuses what no schema name, id or column name may hold.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("invalid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("control character %U", r)
 		}
-	case seen[SchemaStrategy]:
-		t.Mode = InMemory
-	default:
-		t.Mode = Automatic
 	}
 	return nil
 }
@@ -164,44 +211,96 @@ func (t *Table) Index(column string) int {
 	return -1
 }
 
+// Header returns the columns as they are to be written, the schema column
+// named schemaColumn.
+func (t *Table) Header(schemaColumn string) []string {
+	out := append([]string(nil), t.Columns...)
+	if i := t.Index(Schema); i >= 0 {
+		out[i] = schemaColumn
+	}
+	return out
+}
+
 func (t *Table) validate() error {
 	ids := []int{t.Index(DatabaseID), t.Index(StoreID)}
-	name, strategy := t.Index(SchemaName), t.Index(SchemaStrategy)
+	name, strategy := t.Index(Schema), t.Index(SchemaStrategy)
 	firstSeen := map[string]int{}
+	inMemory := 0
 	for k, row := range t.Rows {
 		line := t.Lines[k]
-		for _, i := range ids {
-			if err := t.checkID(row, i, line); err != nil {
-				return err
+		for i, v := range row {
+			if err := checkText(v); err != nil {
+				return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("%s %q: %v", t.Columns[i], v, err)}
 			}
 		}
-		if strategy >= 0 && row[strategy] != "in-memory" {
-			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("schema-strategy is %q; fast mode needs \"in-memory\"", row[strategy])}
+		schema, strat := field(row, name), field(row, strategy)
+		if err := t.checkRow(row, ids, schema, strat, line); err != nil {
+			return err
 		}
-		if name < 0 {
+		if k == 0 {
+			t.Mode = modeOf(schema, strat)
+		}
+		if strat == StrategyInMemory {
+			inMemory++
+		}
+		if schema == "" {
 			continue
 		}
-		if row[name] == "" {
-			return &Error{Name: t.Name, Line: line, Msg: "empty schema-name"}
+		if prev, dup := firstSeen[schema]; dup {
+			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("schema %q already listed on line %d", schema, prev)}
 		}
-		if prev, dup := firstSeen[row[name]]; dup {
-			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("schema %q already listed on line %d", row[name], prev)}
-		}
-		firstSeen[row[name]] = line
+		firstSeen[schema] = line
+	}
+	if inMemory > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%d rows ask for schema-strategy in-memory: Open-Xchange 7.10 and later "+
+			"ignore it and place the context automatically; pre-create schemas (createschemas) and name them in a %s column", inMemory, Schema))
 	}
 	return nil
 }
 
-// checkID requires a positive integer id; in schema-name mode ids may not be
-// empty, elsewhere an empty id lets createcontext choose.
-func (t *Table) checkID(row []string, i, line int) error {
+func field(row []string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return row[i]
+}
+
+func modeOf(schema, strategy string) Mode {
+	switch {
+	case schema != "":
+		return SchemaMode
+	case strategy == StrategyInMemory:
+		return InMemory
+	}
+	return Automatic
+}
+
+// checkRow applies createcontext's per-row rules ahead of it.
+func (t *Table) checkRow(row []string, ids []int, schema, strategy string, line int) error {
+	for _, i := range ids {
+		if err := t.checkID(row, i, line, schema != ""); err != nil {
+			return err
+		}
+	}
+	switch {
+	case schema != "" && strategy != "":
+		return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("both %s %q and schema-strategy %q: createcontext refuses a row with both", t.SchemaHeader, schema, strategy)}
+	case strategy != "" && strategy != StrategyAutomatic && strategy != StrategyInMemory:
+		return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("schema-strategy is %q; createcontext takes %q or %q", strategy, StrategyAutomatic, StrategyInMemory)}
+	}
+	return nil
+}
+
+// checkID requires a positive integer id. A row naming a schema needs its
+// database id; elsewhere an empty id lets createcontext choose.
+func (t *Table) checkID(row []string, i, line int, hasSchema bool) error {
 	if i < 0 {
 		return nil
 	}
 	v := row[i]
 	if v == "" {
-		if t.Mode == SchemaNameMode {
-			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("empty %s (schema-name fast mode needs it on every row)", t.Columns[i])}
+		if hasSchema && t.Columns[i] == DatabaseID {
+			return &Error{Name: t.Name, Line: line, Msg: fmt.Sprintf("empty %s: a row naming a schema needs the database it lives in", DatabaseID)}
 		}
 		return nil
 	}

@@ -18,9 +18,14 @@ import (
 	"provpipe/pkg/outfiles"
 )
 
-// SchemaColumn is the createcontext column whose values must not be spread
-// over several parallel streams.
-const SchemaColumn = "schema-name"
+// SchemaColumns are the names of the createcontext column whose values must
+// not be spread over several parallel streams: schema, as createcontext
+// reads it, or schema-name, as the pre-provisioning article wrote it.
+var SchemaColumns = []string{"schema", "schema-name"}
+
+// balanceLimit is how far the largest shard may exceed the mean before the
+// split says so.
+const balanceLimit = 1.25
 
 // maxTrackedSchemas bounds the memory spent on the schema statistics.
 const maxTrackedSchemas = 1 << 20
@@ -43,7 +48,8 @@ type Options struct {
 type Stat struct {
 	Path    string
 	Records int
-	Schemas int // distinct schema-name values; -1 when the input has no such column
+	Schemas int // distinct schema values; -1 when the input has no schema column
+	Keys    int // distinct --by values (key mode only)
 }
 
 // Result is what a split wrote.
@@ -55,6 +61,44 @@ type Result struct {
 	SplitSchemasCount int
 	SchemasCount      int
 	Records           int
+	// SchemaColumn is the name of the input's schema column, or "".
+	SchemaColumn string
+	// Keys is the number of distinct --by values (key mode only).
+	Keys int
+}
+
+// Written returns the shards worth handing to an import: in key mode a
+// shard that got no key holds only the header and is left out.
+func (r *Result) Written(keyMode bool) []Stat {
+	var out []Stat
+	for _, s := range r.Shards {
+		if !keyMode || s.Records > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Imbalance is the largest shard's record count over the mean.
+func (r *Result) Imbalance() float64 {
+	if r.Records == 0 || len(r.Shards) == 0 {
+		return 1
+	}
+	largest := 0
+	for _, s := range r.Shards {
+		largest = max(largest, s.Records)
+	}
+	return float64(largest) * float64(len(r.Shards)) / float64(r.Records)
+}
+
+// schemaColumn finds the schema column of a header, or -1.
+func schemaColumn(h *header) (int, string) {
+	for _, c := range SchemaColumns {
+		if i := h.index(c); i >= 0 {
+			return i, c
+		}
+	}
+	return -1, ""
 }
 
 // Paths returns the names of the shard files, in order.
@@ -184,7 +228,7 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 	if err != nil {
 		return nil, err
 	}
-	stats := newSchemaStats(h.index(SchemaColumn), opt.Shards)
+	stats := newSchemaStats(h, opt.Shards)
 	counts := make([]int, opt.Shards)
 	out := newBatcher(files)
 	defer out.close()
@@ -219,6 +263,7 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 // more than one shard, up to maxTrackedSchemas names.
 type schemaStats struct {
 	column   int
+	name     string
 	home     map[string]int // schema -> first shard it was seen in
 	perShard []map[string]struct{}
 	split    map[string]struct{}
@@ -226,8 +271,9 @@ type schemaStats struct {
 	scratch  []byte
 }
 
-func newSchemaStats(column, shards int) *schemaStats {
-	s := &schemaStats{column: column}
+func newSchemaStats(h *header, shards int) *schemaStats {
+	column, name := schemaColumn(h)
+	s := &schemaStats{column: column, name: name}
 	if column < 0 {
 		return s
 	}
@@ -269,7 +315,7 @@ func (s *schemaStats) add(rec *csvstream.Record, shard int) {
 }
 
 func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
-	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: len(s.split), SchemasCount: len(s.home)}
+	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: len(s.split), SchemasCount: len(s.home), SchemaColumn: s.name}
 	for i, f := range files {
 		st := Stat{Path: f.Path, Records: counts[i], Schemas: -1}
 		if s.column >= 0 {
@@ -299,7 +345,15 @@ func splitByKey(in io.Reader, name string, opt Options, set *outfiles.Set) (*Res
 	if err != nil {
 		return nil, err
 	}
-	return writeByKey(second, name, opt, h, assign, set)
+	res, err := writeByKey(second, name, opt, h, assign, set)
+	if err != nil {
+		return nil, err
+	}
+	res.Keys = len(order)
+	for _, shard := range assign {
+		res.Shards[shard].Keys++
+	}
+	return res, nil
 }
 
 // keyColumn finds the --by column in the header or explains what exists.
@@ -377,7 +431,7 @@ func writeByKey(in io.Reader, name string, opt Options, h *header, assign map[st
 	if err != nil {
 		return nil, err
 	}
-	stats := newSchemaStats(h.index(SchemaColumn), opt.Shards)
+	stats := newSchemaStats(h, opt.Shards)
 	counts := make([]int, opt.Shards)
 	out := newBatcher(files)
 	defer out.close()

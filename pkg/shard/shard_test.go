@@ -93,3 +93,41 @@ func BenchmarkSplitRoundRobin(b *testing.B) {
 		}
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	stats := func(records ...int) *Result {
+		r := &Result{Keys: 9}
+		for i, n := range records {
+			r.Shards = append(r.Shards, Stat{Path: fmt.Sprintf("s%02d.csv", i+1), Records: n})
+			r.Records += n
+		}
+		return r
+	}
+	cases := []struct {
+		name string
+		res  *Result
+		opt  Options
+		want []string // substrings, one per warning
+	}{
+		{"even", stats(300, 300, 300), Options{By: "schema"}, nil},
+		{"uneven", stats(3000, 2000, 2000, 2000), Options{By: "schema"}, []string{"largest holds 1.33x the mean; 9 keys of schema divide evenly into -n 1, -n 3, -n 9 shards"}},
+		{"a shard without key", stats(500, 500, 0), Options{By: "schema"}, []string{"s03.csv got none", "largest holds 1.50x"}},
+		{"round-robin says nothing of keys", stats(3000, 0), Options{}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := Warnings(c.res, c.opt)
+			if len(got) != len(c.want) {
+				t.Fatalf("warnings %q, want %d", got, len(c.want))
+			}
+			for i, w := range c.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %q lacks %q", got[i], w)
+				}
+			}
+		})
+	}
+	if got := len(stats(1, 0, 1).Written(true)); got != 2 {
+		t.Errorf("key mode hands %d shards to the import, want the 2 with records", got)
+	}
+}
