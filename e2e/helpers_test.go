@@ -5,8 +5,8 @@ package e2e
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
