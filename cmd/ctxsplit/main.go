@@ -15,13 +15,13 @@ import (
 
 type command struct {
 	cli.VersionFlag
-	Input  string `arg:"" optional:"" default:"-" help:"CSV input with a header line; - is stdin."`
-	Shards int    `short:"n" required:"" help:"Number of shard files to write."`
-	Prefix string `short:"o" default:"contexts-" help:"Path prefix of the shard files; they are named PREFIX01.csv, PREFIX02.csv, ..."`
-	By     string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema)."`
-	Force  bool   `help:"Overwrite existing shard files."`
-	Strict bool   `help:"Reject records that are not valid UTF-8."`
-	Quiet  bool   `short:"q" help:"Do not print the per-shard summary on stderr."`
+	Input  string  `arg:"" optional:"" default:"-" help:"CSV input with a header line; - is stdin."`
+	Shards int     `short:"n" required:"" help:"Number of shard files to write."`
+	Prefix string  `short:"o" default:"contexts-" help:"Path prefix of the shard files; they are named PREFIX01.csv, PREFIX02.csv, ..."`
+	By     *string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema)."`
+	Force  bool    `help:"Overwrite existing shard files."`
+	Strict bool    `help:"Reject records that are not valid UTF-8."`
+	Quiet  bool    `short:"q" help:"Do not print the per-shard summary on stderr."`
 }
 
 const description = `Split a CSV stream round-robin into N files, each starting with the header.
@@ -36,9 +36,20 @@ func main() {
 }
 
 func (c *command) Run() error {
-	opt := shard.Options{Shards: c.Shards, Prefix: c.Prefix, By: c.By, Force: c.Force, Strict: c.Strict}
+	opt := shard.Options{Shards: c.Shards, Prefix: c.Prefix, Force: c.Force, Strict: c.Strict}
+	if c.By != nil {
+		opt.By, opt.ByGiven = *c.By, true
+	}
 	if err := opt.Validate(); err != nil {
 		return cli.AsUsage(err)
+	}
+	if err := outfiles.EnsureOpenFiles(c.Shards + 16); err != nil {
+		return cli.AsUsage(fmt.Errorf("-n %d: %w", c.Shards, err))
+	}
+	stale := shard.StaleShards(c.Prefix, c.Shards)
+	if len(stale) > 0 && !c.Force {
+		return cli.Usagef("%d files named like shards of %q are left from an earlier split (%s%s); 'parallel ::: %s*.csv' would import them too: remove them, or --force removes them with this split",
+			len(stale), c.Prefix, stale[0], more(stale), c.Prefix)
 	}
 	in, name, err := openInput(c.Input)
 	if err != nil {
@@ -47,6 +58,7 @@ func (c *command) Run() error {
 	defer in.Close()
 
 	set := outfiles.New(c.Force)
+	set.RemoveOnCommit(stale...)
 	stop := cli.OnInterrupt(set.Abort)
 	defer stop()
 	res, err := shard.Split(in, name, opt, set)
@@ -63,8 +75,8 @@ func (c *command) Run() error {
 	for _, w := range shard.Warnings(res, opt) {
 		cli.Warnf(os.Stderr, "ctxsplit", "%s", w)
 	}
-	for _, p := range shard.StaleShards(c.Prefix, c.Shards) {
-		cli.Warnf(os.Stderr, "ctxsplit", "warning: %s is left from an earlier run with more shards; remove it before 'parallel ::: %s*.csv'", p, c.Prefix)
+	if len(stale) > 0 {
+		cli.Warnf(os.Stderr, "ctxsplit", "removed %d files left from an earlier split (%s%s)", len(stale), stale[0], more(stale))
 	}
 	return shard.WritePaths(os.Stdout, res, opt.By != "")
 }
@@ -78,6 +90,13 @@ func openInput(path string) (io.ReadCloser, string, error) {
 		return nil, "", fmt.Errorf("open input: %w", err)
 	}
 	return f, path, nil
+}
+
+func more(list []string) string {
+	if len(list) > 1 {
+		return fmt.Sprintf(" and %d more", len(list)-1)
+	}
+	return ""
 }
 
 // classify maps input and refusal errors to exit status 2.

@@ -217,6 +217,9 @@ func (c *command) config() (*warm.Config, error) {
 	return cfg, nil
 }
 
+// maxJobs bounds --jobs: each session costs a connection and buffers.
+const maxJobs = 1000
+
 // foldersAndJobs checks what both ways of warming need: something to warm
 // and at least one session.
 func (c *command) foldersAndJobs() ([]string, error) {
@@ -224,8 +227,15 @@ func (c *command) foldersAndJobs() ([]string, error) {
 	if len(folders) == 0 && !c.AllFolders {
 		return nil, fmt.Errorf("no folders to warm: give -F or --all-folders")
 	}
-	if c.Jobs < 1 {
-		return nil, fmt.Errorf("--jobs must be at least 1")
+	seen := map[string]bool{}
+	for _, f := range folders {
+		if seen[f] {
+			return nil, fmt.Errorf("-F names folder %q twice", f)
+		}
+		seen[f] = true
+	}
+	if c.Jobs < 1 || c.Jobs > maxJobs {
+		return nil, fmt.Errorf("--jobs must be between 1 and %d, not %d (more sessions than that overload any server; use GNU parallel across hosts)", maxJobs, c.Jobs)
 	}
 	return folders, nil
 }
@@ -299,12 +309,18 @@ func splitList(s string) []string {
 // users reads the input, leaves out those --done names and returns the rest
 // with the length of the whole input.
 func (c *command) users() ([]warm.User, int, error) {
-	entries := userlist.Inline(c.Users)
+	entries, err := userlist.Inline(c.Users)
+	if err != nil {
+		return nil, 0, err
+	}
 	if c.Users == "" {
-		var err error
 		if entries, err = userlist.ReadFiles(c.Files, os.Stdin, userlist.Format(c.Input)); err != nil {
 			return nil, 0, err
 		}
+	}
+	entries, dropped := userlist.Dedupe(entries)
+	for _, e := range dropped {
+		cli.Warnf(os.Stderr, "sxwarm", "%s: user %q is listed again; warmed once", e.Source, e.Login)
 	}
 	users := make([]warm.User, len(entries))
 	for i, e := range entries {

@@ -20,7 +20,7 @@ import (
 const (
 	ExitOK          = 0   // everything was done
 	ExitPartial     = 1   // some items failed, the rest were done
-	ExitUsage       = 2   // bad usage or bad input: nothing was done
+	ExitUsage       = 2   // bad usage, bad input or a fatal error: nothing (more) was done
 	ExitInterrupted = 130 // stopped by SIGINT after a clean summary
 )
 
@@ -72,7 +72,10 @@ func ExitCode(err error) int {
 	case errors.As(err, &partial):
 		return ExitPartial
 	default:
-		return ExitPartial
+		// Any other error stopped the tool: unreadable input, unwritable
+		// output, a server that cannot be reached. Nothing, or nothing
+		// more, was done; only PartialError means "the rest was done".
+		return ExitUsage
 	}
 }
 

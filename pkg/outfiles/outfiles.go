@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // ErrExists is returned when a final path exists and overwriting was not allowed.
@@ -28,6 +29,7 @@ type File struct {
 type Set struct {
 	mu        sync.Mutex
 	files     []*File
+	obsolete  []string // removed once the set is in place
 	overwrite bool
 	done      bool
 	// Sync makes Commit fsync each file before renaming it, so the result
@@ -80,7 +82,11 @@ func (s *Set) Create(path string, bufSize int) (*File, error) {
 	return f, nil
 }
 
-// Commit flushes, syncs and closes every file, then renames each into place.
+// Commit flushes, syncs and closes every file, then puts the whole set in
+// place or none of it. Without overwrite each final path is claimed with a
+// hard link, which fails if the path exists: two runs racing for the same
+// paths can never both succeed nor leave a mix. With overwrite, existing
+// files are moved aside first and restored if any rename fails.
 func (s *Set) Commit() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,17 +99,109 @@ func (s *Set) Commit() error {
 			return err
 		}
 	}
-	if err := CheckFree(s.paths(), s.overwrite); err != nil {
-		s.abortLocked()
-		return err
+	var err error
+	if s.overwrite {
+		err = s.replaceAll()
+	} else {
+		err = s.claimAll()
 	}
-	for _, f := range s.files {
-		if err := os.Rename(f.tmp.Name(), f.Path); err != nil {
-			s.abortLocked()
-			return fmt.Errorf("rename into %s: %w", f.Path, err)
+	s.abortLocked() // removes the temporary names (the data lives on under the final ones)
+	if err == nil {
+		for _, p := range s.obsolete {
+			if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+				return fmt.Errorf("remove %s: %w", p, rerr)
+			}
 		}
 	}
-	s.done = true
+	return err
+}
+
+// RemoveOnCommit names files to delete once the set is in place (an
+// earlier run's leftovers), and only then.
+func (s *Set) RemoveOnCommit(paths ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.obsolete = append(s.obsolete, paths...)
+}
+
+// EnsureOpenFiles raises the soft limit on open files to what need takes,
+// up to the hard limit, or says why it cannot.
+func EnsureOpenFiles(need int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return nil // unknown: let open fail with its own error
+	}
+	if uint64(need) <= lim.Cur {
+		return nil
+	}
+	if uint64(need) > lim.Max {
+		return fmt.Errorf("needs %d open files, the limit is %d (ulimit -Hn)", need, lim.Max)
+	}
+	lim.Cur = uint64(need)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("raise the open-file limit to %d: %w", need, err)
+	}
+	return nil
+}
+
+// claimAll links every temporary file to its final path; if any path is
+// taken, the ones this set claimed are removed again.
+func (s *Set) claimAll() error {
+	var claimed []string
+	for _, f := range s.files {
+		if err := os.Link(f.tmp.Name(), f.Path); err != nil {
+			for _, p := range claimed {
+				os.Remove(p)
+			}
+			if errors.Is(err, os.ErrExist) {
+				return fmt.Errorf("%s: %w", f.Path, ErrExists)
+			}
+			return fmt.Errorf("create %s: %w", f.Path, err)
+		}
+		claimed = append(claimed, f.Path)
+	}
+	return nil
+}
+
+// replaceAll renames every temporary file over its final path, all or
+// nothing: a path that cannot be replaced (a directory) is found before
+// anything moves, and a rename failing half-way puts the old files back.
+func (s *Set) replaceAll() error {
+	for _, f := range s.files {
+		if fi, err := os.Lstat(f.Path); err == nil && fi.IsDir() {
+			return fmt.Errorf("replace %s: is a directory", f.Path)
+		}
+	}
+	type moved struct{ path, backup string }
+	var aside []moved
+	restore := func(placed []string) {
+		for _, p := range placed {
+			os.Remove(p)
+		}
+		for _, m := range aside {
+			os.Rename(m.backup, m.path)
+		}
+	}
+	for _, f := range s.files {
+		backup := f.tmp.Name() + ".old"
+		if err := os.Rename(f.Path, backup); err == nil {
+			aside = append(aside, moved{f.Path, backup})
+		} else if !errors.Is(err, os.ErrNotExist) {
+			restore(nil)
+			return fmt.Errorf("move aside %s: %w", f.Path, err)
+		}
+	}
+	var placed []string
+	for _, f := range s.files {
+		if err := os.Link(f.tmp.Name(), f.Path); err != nil {
+			restore(placed)
+			return fmt.Errorf("rename into %s: %w", f.Path, err)
+		}
+		placed = append(placed, f.Path)
+	}
+	for _, m := range aside {
+		os.Remove(m.backup)
+	}
 	return nil
 }
 
@@ -139,12 +237,4 @@ func (s *Set) abortLocked() {
 		f.tmp.Close()
 		os.Remove(f.tmp.Name())
 	}
-}
-
-func (s *Set) paths() []string {
-	out := make([]string, len(s.files))
-	for i, f := range s.files {
-		out[i] = f.Path
-	}
-	return out
 }

@@ -71,3 +71,82 @@ func TestAbortRemovesTemporaries(t *testing.T) {
 		t.Errorf("left %v", entries)
 	}
 }
+
+// TestForceIsAllOrNothing: a target that cannot be replaced (a directory)
+// leaves every other target as it was.
+func TestForceIsAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "s01.csv"), []byte("old"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "s02.csv", "x"), 0o755)
+	set := New(true)
+	for _, n := range []string{"s01.csv", "s02.csv", "s03.csv"} {
+		f, err := set.Create(filepath.Join(dir, n), 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("new")
+	}
+	if err := set.Commit(); err == nil {
+		t.Fatal("commit over a directory succeeded")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "s01.csv")); string(b) != "old" {
+		t.Errorf("s01.csv = %q, want the old content", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s03.csv")); err == nil {
+		t.Error("s03.csv appeared")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+// TestConcurrentCommitsNeverMix: sets racing for the same paths; each
+// ends with one whole set on disk, never a mix, and losers report ErrExists.
+func TestConcurrentCommitsNeverMix(t *testing.T) {
+	for round := 0; round < 50; round++ {
+		dir := t.TempDir()
+		names := []string{"a", "b", "c", "d"}
+		errs := make(chan error, 2)
+		for _, who := range []string{"A", "B"} {
+			go func() {
+				set := New(false)
+				for _, n := range names {
+					f, err := set.Create(filepath.Join(dir, n), 16)
+					if err != nil {
+						errs <- err
+						return
+					}
+					f.WriteString(who)
+				}
+				errs <- set.Commit()
+			}()
+		}
+		ok := 0
+		for range 2 {
+			if err := <-errs; err == nil {
+				ok++
+			} else if !errors.Is(err, ErrExists) {
+				t.Fatal(err)
+			}
+		}
+		if ok > 1 {
+			t.Fatalf("round %d: both commits succeeded", round)
+		}
+		var first string
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(dir, n))
+			if ok == 0 {
+				if err == nil {
+					t.Fatalf("round %d: no winner but %s exists", round, n)
+				}
+				continue
+			}
+			if first == "" {
+				first = string(b)
+			}
+			if string(b) != first {
+				t.Fatalf("round %d: a mix of both sets: %s = %q, first %q", round, n, b, first)
+			}
+		}
+	}
+}

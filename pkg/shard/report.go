@@ -3,7 +3,7 @@ package shard
 import (
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -97,16 +97,35 @@ func abs(x int) int {
 	return x
 }
 
-// StaleShards lists existing files that look like shards of an earlier run
-// with more shards than this one; `parallel ::: contexts-*.csv` would pick
-// them up.
+// StaleShards lists existing files named like shards of this prefix
+// (PREFIX, digits, .csv) that this run does not write: left by an earlier
+// run with another shard count, they would be picked up by
+// `parallel ::: PREFIX*.csv` and imported twice.
 func StaleShards(prefix string, n int) []string {
-	var stale []string
-	for k := n + 1; ; k++ {
-		p := shardPath(prefix, k, suffixWidth(k))
-		if _, err := os.Stat(p); err != nil {
-			return stale
-		}
-		stale = append(stale, p)
+	mine := map[string]bool{}
+	for _, p := range Paths(prefix, n) {
+		mine[p] = true
 	}
+	matches, _ := filepath.Glob(globEscape(prefix) + "[0-9]*.csv")
+	var stale []string
+	for _, m := range matches {
+		digits := strings.TrimSuffix(strings.TrimPrefix(m, prefix), ".csv")
+		if !mine[m] && len(digits) >= 2 && strings.Trim(digits, "0123456789") == "" {
+			stale = append(stale, m)
+		}
+	}
+	sort.Strings(stale)
+	return stale
+}
+
+// globEscape quotes glob metacharacters in a literal path prefix.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@
 package shard
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ import (
 // reads it, or schema-name, as the pre-provisioning article wrote it.
 var SchemaColumns = []string{"schema", "schema-name"}
 
+// MaxShards bounds -n: every shard is an open file and an import stream.
+const MaxShards = 10000
+
 // balanceLimit is how far the largest shard may exceed the mean before the
 // split says so.
 const balanceLimit = 1.25
@@ -37,8 +41,11 @@ type Options struct {
 	Shards int    // number of output files, at least 1
 	Prefix string // path prefix, e.g. "out/contexts-"
 	By     string // group by this column; "" means round-robin by record
-	Force  bool   // overwrite existing shard files
-	Strict bool   // reject invalid UTF-8
+	// ByGiven is true when --by was given at all, so that an empty column
+	// name is refused rather than read as round-robin.
+	ByGiven bool
+	Force   bool // overwrite existing shard files
+	Strict  bool // reject invalid UTF-8
 	// Spool is the directory for the temporary copy of a non-seekable input
 	// that key mode reads twice; "" means the directory of Prefix.
 	Spool string
@@ -120,8 +127,11 @@ func shardPath(prefix string, k, width int) string {
 
 // Validate checks options that do not depend on the input.
 func (o *Options) Validate() error {
-	if o.Shards < 1 {
-		return fmt.Errorf("number of shards must be at least 1, not %d", o.Shards)
+	if o.Shards < 1 || o.Shards > MaxShards {
+		return fmt.Errorf("number of shards must be between 1 and %d, not %d", MaxShards, o.Shards)
+	}
+	if o.ByGiven && o.By == "" {
+		return errors.New("--by needs a column name")
 	}
 	if o.Prefix == "" {
 		return errors.New("output prefix is empty")
@@ -172,6 +182,9 @@ func readHeader(r *csvstream.Reader) (*header, error) {
 	}
 	if err != nil {
 		return nil, &InputError{err}
+	}
+	if i := bytes.IndexByte(rec.Raw, '\r'); i >= 0 && i+1 < len(rec.Raw) && rec.Raw[i+1] != '\n' {
+		return nil, &InputError{r.Errorf(rec.Line, "carriage return inside the header line: the input has CR-only line ends (convert them with tr '\\r' '\\n')")}
 	}
 	h := &header{raw: append([]byte(nil), rec.Raw...), columns: rec.Fields()}
 	if n := len(h.raw); n == 0 || h.raw[n-1] != '\n' {
@@ -490,7 +503,14 @@ func rereadable(in io.Reader, opt Options) (*twoPass, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("create spool file: %w", err)
 	}
-	cleanup := func() { spool.Close(); os.Remove(spool.Name()) }
+	// The spool holds the whole input, context admin passwords included: its
+	// name goes at once, so that no signal, crash or kill can leave it on
+	// disk; the open descriptor keeps the data until it is closed.
+	if err := os.Remove(spool.Name()); err != nil {
+		spool.Close()
+		return nil, nil, fmt.Errorf("unlink spool file: %w", err)
+	}
+	cleanup := func() { spool.Close() }
 	rewind := func() (io.Reader, error) {
 		if _, err := spool.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("rewind spool file: %w", err)

@@ -47,11 +47,11 @@ func TestPaths(t *testing.T) {
 
 func TestStaleShards(t *testing.T) {
 	dir := t.TempDir()
-	for _, n := range []string{"c-03.csv", "c-04.csv", "c-06.csv"} {
+	for _, n := range []string{"c-01.csv", "c-03.csv", "c-04.csv", "c-006.csv", "c-100.csv", "c-x.csv", "c-1.csv"} {
 		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
 	}
 	got := StaleShards(dir+"/c-", 2)
-	want := []string{dir + "/c-03.csv", dir + "/c-04.csv"}
+	want := []string{dir + "/c-006.csv", dir + "/c-03.csv", dir + "/c-04.csv", dir + "/c-100.csv"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("stale %v, want %v", got, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"provpipe/pkg/csvstream"
@@ -75,7 +76,11 @@ func readLines(br *bufio.Reader, name string) ([]Entry, error) {
 		if !utf8.ValidString(line) {
 			return nil, fmt.Errorf("%s:%d: user name is not valid UTF-8", name, n)
 		}
-		out = append(out, Entry{Login: strings.TrimSpace(line), Source: fmt.Sprintf("%s:%d", name, n)})
+		login := strings.TrimSpace(line)
+		if err := CheckLogin(login); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
+		}
+		out = append(out, Entry{Login: login, Source: fmt.Sprintf("%s:%d", name, n)})
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -118,6 +123,9 @@ func readCSV(br *bufio.Reader, name string) ([]Entry, error) {
 		if e.Login == "" {
 			return nil, fmt.Errorf("%s:%d: empty login", name, rec.Line)
 		}
+		if err := CheckLogin(e.Login); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, rec.Line, err)
+		}
 		if password >= 0 {
 			e.Password = rec.Field(password)
 		}
@@ -134,15 +142,44 @@ func index(cols []string, want string) int {
 	return -1
 }
 
+// CheckLogin refuses a user name no IMAP server should be sent and no
+// report should print raw: control characters (NUL, ESC, ...).
+func CheckLogin(login string) error {
+	for _, r := range login {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("user name %q holds control character %U", login, r)
+		}
+	}
+	return nil
+}
+
 // Inline splits a -U list: comma-separated names.
-func Inline(list string) []Entry {
+func Inline(list string) ([]Entry, error) {
 	var out []Entry
 	for i, n := range strings.Split(list, ",") {
 		if n = strings.TrimSpace(n); n != "" {
+			if err := CheckLogin(n); err != nil {
+				return nil, fmt.Errorf("-U item %d: %w", i+1, err)
+			}
 			out = append(out, Entry{Login: n, Source: fmt.Sprintf("-U item %d", i+1)})
 		}
 	}
-	return out
+	return out, nil
+}
+
+// Dedupe keeps the first entry of each login and returns the later ones
+// apart, so that nobody is warmed twice in one run.
+func Dedupe(entries []Entry) (kept, dropped []Entry) {
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if seen[e.Login] {
+			dropped = append(dropped, e)
+			continue
+		}
+		seen[e.Login] = true
+		kept = append(kept, e)
+	}
+	return kept, dropped
 }
 
 // ReadFiles reads the named files in order; "-", or no name at all, is stdin.

@@ -79,8 +79,28 @@ func TestReadErrors(t *testing.T) {
 }
 
 func TestInline(t *testing.T) {
-	if got := logins(Inline("a, b c ,,d")); !reflect.DeepEqual(got, []string{"a", "b c", "d"}) {
-		t.Errorf("got %q", got)
+	es, err := Inline("a, b c ,,d")
+	if got := logins(es); err != nil || !reflect.DeepEqual(got, []string{"a", "b c", "d"}) {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if _, err := Inline("a,b\x1bc"); err == nil || !strings.Contains(err.Error(), "-U item 2: user name \"b\\x1bc\" holds control character U+001B") {
+		t.Errorf("control character accepted: %v", err)
+	}
+}
+
+func TestControlCharactersRefused(t *testing.T) {
+	for _, in := range []string{"ok\nbad\x00name\n", "ok\nesc\x1b[31m\n", "login\nok\n\"a\x01b\"\n"} {
+		_, err := Read(strings.NewReader(in), "list", Auto)
+		if err == nil || !strings.Contains(err.Error(), "list:") || !strings.Contains(err.Error(), "control character") {
+			t.Errorf("%q: error %v, want the line named", in, err)
+		}
+	}
+}
+
+func TestDedupe(t *testing.T) {
+	kept, dropped := Dedupe([]Entry{{Login: "a"}, {Login: "b"}, {Login: "a", Source: "x:3"}})
+	if logins(kept) == nil || !reflect.DeepEqual(logins(kept), []string{"a", "b"}) || len(dropped) != 1 || dropped[0].Source != "x:3" {
+		t.Errorf("kept %v dropped %v", kept, dropped)
 	}
 }
 

@@ -76,7 +76,9 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 		go func() {
 			defer wg.Done()
 			for u := range queue {
-				report(warmUser(ctx, w, plan, limiter, u, of))
+				if res, started := warmUser(ctx, w, plan, limiter, u, of); started {
+					report(res)
+				}
 			}
 		}()
 	}
@@ -135,13 +137,21 @@ func inOrder(users []User, emit func(Result)) (report func(Result), flush func()
 	return report, flush
 }
 
-// warmUser warms one user, retrying transient failures with backoff.
-func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User, of int) Result {
+// warmUser warms one user, retrying transient failures with backoff. Once
+// ctx is cancelled no new login starts: a user still waiting for its first
+// login slot is not started at all (started is false: it stays to be done),
+// and one waiting to retry keeps the result of its last attempt.
+func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User, of int) (res Result, started bool) {
 	start := time.Now()
-	var res Result
 	delay := plan.Backoff
 	for attempt := 1; ; attempt++ {
 		limiter.wait(ctx)
+		if ctx.Err() != nil {
+			if attempt == 1 {
+				return Result{}, false
+			}
+			break
+		}
 		res = w.WarmOnce(u)
 		res.Attempts = attempt
 		if !res.retryable() || attempt > plan.Retries || ctx.Err() != nil {
@@ -153,7 +163,7 @@ func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User
 	res.User, res.Of = u, of
 	res.Seconds = time.Since(start).Seconds()
 	res.Status = res.status(plan.Strict)
-	return res
+	return res, true
 }
 
 func sleep(ctx context.Context, d time.Duration) {

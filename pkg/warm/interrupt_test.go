@@ -1,0 +1,69 @@
+package warm
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingWarmer counts attempts; each fails transiently when flaky.
+type countingWarmer struct {
+	calls atomic.Int32
+	flaky bool
+}
+
+func (w *countingWarmer) WarmOnce(u User) Result {
+	w.calls.Add(1)
+	if w.flaky {
+		return Result{Err: Transient(errors.New("connection lost"))}
+	}
+	return Result{Folders: []FolderResult{{Name: "INBOX", Status: StatusOK}}}
+}
+
+// TestNoLoginAfterInterrupt: after cancellation neither users waiting for a
+// --rate slot nor users waiting to retry log in again.
+func TestNoLoginAfterInterrupt(t *testing.T) {
+	cases := []struct {
+		name      string
+		plan      Plan
+		flaky     bool
+		wantCalls int32
+		wantOut   int // results reported
+	}{
+		{"waiting for a rate slot", Plan{Jobs: 4, Rate: 0.01}, false, 1, 1},
+		{"waiting to retry", Plan{Jobs: 1, Retries: 5, Backoff: time.Hour}, true, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := &countingWarmer{flaky: c.flaky}
+			var users []User
+			for i := 1; i <= 10; i++ {
+				users = append(users, User{Login: "u", Index: i})
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			var mu sync.Mutex
+			var out []Result
+			done := make(chan struct{})
+			go func() {
+				Run(ctx, w, c.plan, users, func(r Result) { mu.Lock(); out = append(out, r); mu.Unlock() })
+				close(done)
+			}()
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("Run did not return after the interrupt")
+			}
+			if got := w.calls.Load(); got != c.wantCalls {
+				t.Errorf("%d logins, want %d", got, c.wantCalls)
+			}
+			if len(out) != c.wantOut {
+				t.Errorf("%d results reported, want %d (users never started stay to be done)", len(out), c.wantOut)
+			}
+		})
+	}
+}
