@@ -144,6 +144,13 @@ func TestSxusersLDAP(t *testing.T) {
 		}
 	})
 
+	t.Run("a login attribute no entry has is an error", func(t *testing.T) {
+		r := run(t, "", "sxusers", append(base, "--attr-login", "nonexist")...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, `has the login attribute "nonexist"`) {
+			t.Errorf("exit %d, stdout %d bytes, stderr %q", r.code, len(r.stdout), r.stderr)
+		}
+	})
+
 	t.Run("csv fields from attributes", func(t *testing.T) {
 		r := run(t, "", "sxusers", append(base, "--format", "csv", "-q", "--match", "^User12 ")...)
 		want := "login,cn,surname,given,mail,formal\nUser12 Test12,User12 Test12,Test12,User12,user12.test12@example.com,\"cn=User12 Test12,o=Scalix\"\n"

@@ -126,8 +126,22 @@ func (d *Dir) bind() error {
 func (d *Dir) Close() error { return d.conn.Close() }
 
 // All lists every entry the filter selects, in the server's order.
+// An attribute that no entry has (a typo in --attr-login) is an error, not
+// an empty list that warms nobody.
 func (d *Dir) All() ([]directory.Entry, error) {
-	return d.search(d.cfg.Filter)
+	entries, err := d.search(d.cfg.Filter)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Login != "" {
+			return entries, nil
+		}
+	}
+	if len(entries) > 0 {
+		return nil, fmt.Errorf("none of the %d entries under %q has the login attribute %q", len(entries), d.cfg.Base, d.cfg.Attrs.Login)
+	}
+	return entries, nil
 }
 
 // Candidates lists the people a -U name may stand for: the filter ANDed with
