@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -252,13 +253,16 @@ func TestImportResume(t *testing.T) {
 	}
 
 	// 2. Resumed, with three contexts refused by the platform.
-	failIDs := []int{}
+	var failIDs []int
+	var failList []string
+	afterInterrupt := p.created(t)
 	for id := contexts; len(failIDs) < 3; id-- {
-		if _, done := p.created(t)[id]; !done {
+		if _, done := afterInterrupt[id]; !done {
 			failIDs = append(failIDs, id)
+			failList = append(failList, strconv.Itoa(id))
 		}
 	}
-	fail := strings.Trim(strings.Join(strings.Fields(fmt.Sprint(failIDs)), ","), "[]")
+	fail := strings.Join(failList, ",")
 	r := shell(t, p.dir, p.script(t, "OXSIM_FAIL="+fail, importCmd("run2-", "--skip-created 'logs/*.created'")))
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d: %s", r.code, r.stderr)

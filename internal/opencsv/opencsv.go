@@ -102,6 +102,22 @@ func DecodeASCII(raw []byte) string {
 	return b.String()
 }
 
+// ReadAll reads every record of r.
+func ReadAll(r io.Reader) ([][]string, error) {
+	cr := NewReader(r)
+	var out [][]string
+	for {
+		rec, _, err := cr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+}
+
 // Next returns the next record and the line it started on; io.EOF at the end.
 func (r *Reader) Next() ([]string, int, error) {
 	var record []string

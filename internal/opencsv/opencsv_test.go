@@ -1,7 +1,6 @@
 package opencsv
 
 import (
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,18 +8,11 @@ import (
 
 func readAll(t *testing.T, in string) [][]string {
 	t.Helper()
-	r := NewReader(strings.NewReader(in))
-	var out [][]string
-	for {
-		rec, _, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, rec)
+	out, err := ReadAll(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
 
 func TestRules(t *testing.T) {

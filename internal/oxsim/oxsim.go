@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -230,7 +231,7 @@ func (imp *importer) columns(head []string) (map[string]int, error) {
 		if _, dup := cols[c]; !dup {
 			cols[c] = i
 		}
-		if !known[c] && !contains(Required, c) {
+		if !known[c] && !slices.Contains(Required, c) {
 			imp.note("unknown-column", c)
 		}
 	}
@@ -240,15 +241,6 @@ func (imp *importer) columns(head []string) (map[string]int, error) {
 		}
 	}
 	return cols, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // note appends one line to the stand-in's own log, for tests.

@@ -33,11 +33,32 @@ func RequireProgram(t testing.TB, name, debianPackage string) string {
 	return ""
 }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
+// build compiles packages once per test binary into a temporary directory.
+type build struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func (b *build) get(t testing.TB, what, pattern string) string {
+	t.Helper()
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "provpipe-"+what+"-"); b.err != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", b.dir+"/", pattern)
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatalf("building the %s: %v", what, b.err)
+	}
+	return b.dir
+}
+
+var tools, standIns build
 
 // Binary returns the path of one of the project's commands. It uses
 // $PROVPIPE_BIN when set (make test builds there first), else builds all the
@@ -47,22 +68,7 @@ func Binary(t testing.TB, tool string) string {
 	if dir := os.Getenv("PROVPIPE_BIN"); dir != "" {
 		return filepath.Join(dir, tool)
 	}
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "provpipe-bin-")
-		if buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/...")
-		cmd.Dir = RepoRoot()
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building the commands: %v", buildErr)
-	}
-	return filepath.Join(binDir, tool)
+	return filepath.Join(tools.get(t, "commands", "./cmd/..."), tool)
 }
 
 // RepoRoot is the repository's top directory.
@@ -76,12 +82,6 @@ func Testdata(parts ...string) string {
 	return filepath.Join(append([]string{RepoRoot(), "testdata"}, parts...)...)
 }
 
-var (
-	standInOnce sync.Once
-	standInDir  string
-	standInErr  error
-)
-
 // StandIns returns a directory holding the stand-ins for systems the tests
 // cannot run (createcontext), to put first on PATH. It uses
 // $PROVPIPE_BIN/standin when make built it there, else builds them once.
@@ -92,19 +92,5 @@ func StandIns(t testing.TB) string {
 			return filepath.Join(dir, "standin")
 		}
 	}
-	standInOnce.Do(func() {
-		standInDir, standInErr = os.MkdirTemp("", "provpipe-standin-")
-		if standInErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", standInDir+"/", "./internal/oxsim/createcontext")
-		cmd.Dir = RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			standInErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if standInErr != nil {
-		t.Fatalf("building the stand-ins: %v", standInErr)
-	}
-	return standInDir
+	return standIns.get(t, "stand-ins", "./internal/oxsim/createcontext")
 }

@@ -81,9 +81,11 @@ func (g *Generator) appendBlock(buf []byte, from, to int64) []byte {
 	}
 	for id := from; id <= to; id++ {
 		vars[VarContext] = id
-		for n := int64(1); n <= g.perCtx && !g.skip.Has(id); n++ {
-			vars[VarUser] = n
-			buf = g.appendRow(buf, &vars, k)
+		if !g.skip.Has(id) { // a created context keeps its place in the schema cycle
+			for n := int64(1); n <= g.perCtx; n++ {
+				vars[VarUser] = n
+				buf = g.appendRow(buf, &vars, k)
+			}
 		}
 		if len(g.extras) > 0 {
 			if k++; k == len(g.extras) {

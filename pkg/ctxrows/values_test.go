@@ -15,18 +15,11 @@ import (
 // readAsOX parses ctxrows output with the rules of createcontext's reader.
 func readAsOX(t testing.TB, b []byte) [][]string {
 	t.Helper()
-	r := opencsv.NewReader(bytes.NewReader(b))
-	var out [][]string
-	for {
-		rec, _, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, rec)
+	out, err := opencsv.ReadAll(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
 
 // TestValuesReachOXUnchanged: every value either reaches createcontext's

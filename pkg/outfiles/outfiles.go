@@ -195,7 +195,7 @@ func (s *Set) replaceAll() error {
 	for _, f := range s.files {
 		if err := os.Link(f.tmp.Name(), f.Path); err != nil {
 			restore(placed)
-			return fmt.Errorf("rename into %s: %w", f.Path, err)
+			return fmt.Errorf("put %s in place: %w", f.Path, err)
 		}
 		placed = append(placed, f.Path)
 	}
