@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"provpipe/pkg/cli"
+	"provpipe/pkg/outfiles"
 	"provpipe/pkg/platform"
 	"provpipe/pkg/secret"
 	"provpipe/pkg/tlsconf"
@@ -116,8 +117,12 @@ func (c *command) warmer() (warm.Warmer, func() error, error) {
 
 func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	// SIGTERM too: GNU parallel and service managers stop jobs with it.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signalled, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A failed write of the results stops the run too: warming on would
+	// warm users whose results are lost.
+	ctx, stopRun := context.WithCancel(signalled)
+	defer stopRun()
 	dest, closeDest, err := c.destination()
 	if err != nil {
 		return cli.AsUsage(err)
@@ -135,11 +140,15 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
 	start := time.Now()
 	var writeErr error
+	lost := 0
 	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip), Strict: c.Strict, Of: total}
 	warm.Run(ctx, w, plan, users, func(r warm.Result) {
 		sum.Add(r)
-		if err := out.Write(r); err != nil && writeErr == nil {
-			writeErr = err
+		if writeErr != nil {
+			lost++
+		} else if writeErr = out.Write(r); writeErr != nil {
+			lost++
+			stopRun()
 		}
 		if progress {
 			warmreport.Progress(os.Stderr, &sum, len(users), start)
@@ -148,13 +157,13 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	if progress {
 		io.WriteString(os.Stderr, "\r\x1b[K")
 	}
-	interrupted := ctx.Err() != nil
+	interrupted := signalled.Err() != nil
 	if !c.Quiet || interrupted {
 		sum.Write(os.Stderr, time.Since(start), interrupted)
 	}
 	switch {
 	case writeErr != nil:
-		return fmt.Errorf("write output: %w", writeErr)
+		return fmt.Errorf("write results: %w; stopped, with the results of %d users warmed but not recorded (the next run with --done warms them again)", writeErr, lost)
 	case interrupted:
 		return cli.ErrInterrupted
 	case sum.Failed+sum.Partial > 0:
@@ -163,9 +172,9 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	return nil
 }
 
-// destination is stdout, or the --append file opened for appending: each
-// user's result is one write(2) with O_APPEND, so processes sharing the
-// file never mix lines.
+// destination is stdout, or the --append file: each user's result is one
+// locked append, whole or not at all, so processes sharing the file never
+// mix lines and a full disk leaves no torn record.
 func (c *command) destination() (io.Writer, func(), error) {
 	if c.Append == "" {
 		return os.Stdout, func() {}, nil
@@ -173,12 +182,14 @@ func (c *command) destination() (io.Writer, func(), error) {
 	if c.Format == "csv" || c.Header {
 		return nil, nil, fmt.Errorf("--append writes no header: use --format tsv or jsonl, without --header")
 	}
-	f, err := os.OpenFile(c.Append, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := outfiles.OpenAppend(c.Append, c.warn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--append: %w", err)
 	}
 	return f, func() { f.Close() }, nil
 }
+
+func (c *command) warn(msg string) { cli.Warnf(os.Stderr, "sxwarm", "%s", msg) }
 
 func skipSet(names []string) map[string]bool {
 	out := map[string]bool{}
@@ -332,11 +343,12 @@ func (c *command) users() ([]warm.User, int, error) {
 	if c.Done == "" || c.firstOfResumable() {
 		return users, len(users), nil
 	}
-	done, err := warmreport.ReadDone(c.Done)
+	done, err := warmreport.ReadDone(c.Done, c.warn)
 	if err != nil {
 		return nil, 0, err
 	}
-	kept := warmreport.Remaining(users, done)
+	scope := warmreport.Scope{Folders: splitList(c.Folders), AllFolders: c.AllFolders, Strict: c.Strict}
+	kept := done.Remaining(users, scope)
 	if skipped := len(users) - len(kept); skipped > 0 {
 		cli.Warnf(os.Stderr, "sxwarm", "--done: %d users already warmed, %d to go", skipped, len(kept))
 	}

@@ -315,7 +315,7 @@ func startTLS(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
 		}
 	}
 	tc := tls.Client(plain, cfg.TLSConfig)
-	if err := handshake(tc, cfg); err != nil {
+	if err := tc.Handshake(); err != nil {
 		return nil, fmt.Errorf("TLS with %s: %w", cfg.Addr, err)
 	}
 	return &replayConn{Conn: tc, pending: []byte("* OK TLS established\r\n")}, nil

@@ -277,16 +277,11 @@ func (l *limiter) reserve(now time.Time) time.Time {
 // rather than a failure per user. It does not log in.
 func Probe(cfg *Config) error {
 	quick := *cfg
-	quick.Timeout = cfg.ConnectTimeout // a server that never greets fails fast
 	quick.Debug = nil
 	s, err := connect(&quick, "")
 	if err != nil {
 		return fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
 	}
-	defer s.close()
-	if err := s.client.WaitGreeting(); err != nil {
-		return fmt.Errorf("cannot reach IMAP server %s: no greeting: %w", cfg.Addr, err)
-	}
-	s.client.Logout().Wait()
+	s.logout()
 	return nil
 }

@@ -90,8 +90,10 @@ func Transient(err error) error { return &transientError{err} }
 type session struct {
 	cfg    *Config
 	client *imapclient.Client
-	conn   net.Conn    // the TCP connection, to close
-	raw    *divertConn // under the client, for the raw FETCH
+	conn   net.Conn       // the TCP connection, to close
+	guard  *guardConn     // its timeouts
+	limit  *lineLimitConn // the bound on what go-imap reads
+	raw    *divertConn    // under the client, for the raw FETCH
 }
 
 // dial connects and logs in as user.
@@ -107,14 +109,33 @@ func dial(cfg *Config, u User) (*session, error) {
 	return s, nil
 }
 
-// connect opens a connection up to the greeting, with TLS as configured;
-// trace names the user in --debug output.
+// connect opens a connection and reads the greeting, with TLS as
+// configured, all within --connect-timeout; trace names the user in --debug
+// output.
 func connect(cfg *Config, trace string) (*session, error) {
-	conn, err := dialTCP(cfg)
+	guard, err := dialGuarded(cfg.Addr, cfg.ConnectTimeout, cfg.Timeout)
 	if err != nil {
 		return nil, &transientError{fmt.Errorf("connect %s: %w", cfg.Addr, err)}
 	}
-	var nc net.Conn = &idleConn{Conn: conn, timeout: cfg.Timeout}
+	nc, err := secure(guard, cfg, trace)
+	if err != nil {
+		guard.Close()
+		return nil, err
+	}
+	raw := &divertConn{Conn: nc}
+	limit := &lineLimitConn{Conn: raw}
+	client := imapclient.New(limit, &imapclient.Options{TLSConfig: cfg.TLSConfig})
+	s := &session{cfg: cfg, client: client, conn: guard, guard: guard, limit: limit, raw: raw}
+	if err := client.WaitGreeting(); err != nil {
+		s.close()
+		return nil, s.failed(fmt.Sprintf("no greeting from %s", cfg.Addr), err)
+	}
+	guard.connected()
+	return s, nil
+}
+
+// secure adds TLS as configured, and the --debug trace above it.
+func secure(nc net.Conn, cfg *Config, trace string) (net.Conn, error) {
 	traced := func(c net.Conn) net.Conn {
 		if cfg.Debug != nil {
 			return newTraceConn(c, cfg.Debug, trace)
@@ -124,29 +145,31 @@ func connect(cfg *Config, trace string) (*session, error) {
 	switch cfg.TLS {
 	case ImplicitTLS:
 		tc := tls.Client(nc, cfg.TLSConfig)
-		if err := handshake(tc, cfg); err != nil {
-			conn.Close()
+		if err := tc.Handshake(); err != nil {
 			return nil, fmt.Errorf("TLS with %s: %w", cfg.Addr, err)
 		}
-		nc = traced(tc)
+		return traced(tc), nil
 	case StartTLS:
-		if nc, err = startTLS(traced(nc), nc, cfg); err != nil {
-			conn.Close()
+		tc, err := startTLS(traced(nc), nc, cfg)
+		if err != nil {
 			return nil, err
 		}
-		nc = traced(nc)
-	default:
-		nc = traced(nc)
+		return traced(tc), nil
 	}
-	raw := &divertConn{Conn: nc}
-	client := imapclient.New(raw, &imapclient.Options{TLSConfig: cfg.TLSConfig})
-	return &session{cfg: cfg, client: client, conn: conn, raw: raw}, nil
+	return traced(nc), nil
 }
 
-func handshake(tc *tls.Conn, cfg *Config) error {
-	tc.SetDeadline(time.Now().Add(cfg.ConnectTimeout))
-	defer tc.SetDeadline(time.Time{})
-	return tc.Handshake()
+// failed words an error go-imap returned: go-imap flattens the cause into
+// text, so the connection's own record says whether it timed out (worth a
+// retry) or the server broke the line limit (not worth one).
+func (s *session) failed(op string, err error) error {
+	if lerr := s.limit.failed; lerr != nil {
+		return fmt.Errorf("%s: %w", op, lerr)
+	}
+	if terr := s.guard.failure(); terr != nil {
+		return &transientError{fmt.Errorf("%s: %w", op, terr)}
+	}
+	return Classify(fmt.Errorf("%s: %w", op, err))
 }
 
 // LoginName is the login an admin uses to act as user, for the LOGIN schemes.
@@ -177,7 +200,7 @@ func (s *session) login(u User) error {
 	if errors.As(err, &ierr) && ierr.Type == imap.StatusResponseTypeNo && ierr.Code != imap.ResponseCodeUnavailable {
 		return fmt.Errorf("%w: %s", errAuthFailed, ierr.Text)
 	}
-	return Classify(fmt.Errorf("login: %w", err))
+	return s.failed("login", err)
 }
 
 func (s *session) close() {
@@ -197,7 +220,7 @@ func (s *session) logout() {
 func (s *session) listFolders() ([]string, error) {
 	list, err := s.client.List("", "*", nil).Collect()
 	if err != nil {
-		return nil, Classify(fmt.Errorf("LIST: %w", err))
+		return nil, s.failed("LIST", err)
 	}
 	var names []string
 	for _, l := range list {
@@ -222,7 +245,7 @@ func hasAttr(attrs []imap.MailboxAttr, want imap.MailboxAttr) bool {
 func (s *session) exists(folder string) (bool, error) {
 	list, err := s.client.List("", folder, nil).Collect()
 	if err != nil {
-		return false, Classify(fmt.Errorf("LIST %q: %w", folder, err))
+		return false, s.failed(fmt.Sprintf("LIST %q", folder), err)
 	}
 	for _, l := range list {
 		if l.Mailbox == folder || strings.EqualFold(folder, "INBOX") && strings.EqualFold(l.Mailbox, "INBOX") {
@@ -245,7 +268,7 @@ func (s *session) warmFolder(folder string) FolderResult {
 	if data.NumMessages > 0 {
 		res.Messages, res.Bytes, err = s.fetchAll()
 		if err != nil {
-			res.Status, res.Err = StatusError, fmt.Errorf("folder %q: FETCH: %w", folder, Classify(err))
+			res.Status, res.Err = StatusError, s.failed(fmt.Sprintf("folder %q: FETCH", folder), err)
 			res.Seconds = time.Since(start).Seconds()
 			return res
 		}
@@ -259,7 +282,7 @@ func (s *session) warmFolder(folder string) FolderResult {
 func (s *session) examineFailed(folder string, err error) (string, error) {
 	var ierr *imap.Error
 	if !errors.As(err, &ierr) || ierr.Type != imap.StatusResponseTypeNo {
-		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, Classify(err))
+		return StatusError, s.failed(fmt.Sprintf("folder %q: EXAMINE", folder), err)
 	}
 	switch ierr.Code {
 	case imap.ResponseCodeNonExistent:
@@ -322,30 +345,4 @@ func Classify(err error) error {
 func IsTransient(err error) bool {
 	var t *transientError
 	return errors.As(err, &t)
-}
-
-// idleConn fails a read or write that makes no progress for timeout, so a
-// stalled server is noticed while a long FETCH that keeps streaming is not
-// cut short.
-type idleConn struct {
-	net.Conn
-	timeout time.Duration
-}
-
-func (c *idleConn) Read(p []byte) (int, error) {
-	if c.timeout > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
-	}
-	return c.Conn.Read(p)
-}
-
-func (c *idleConn) Write(p []byte) (int, error) {
-	if c.timeout > 0 {
-		c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
-	}
-	return c.Conn.Write(p)
-}
-
-func dialTCP(cfg *Config) (net.Conn, error) {
-	return net.DialTimeout("tcp", cfg.Addr, cfg.ConnectTimeout)
 }

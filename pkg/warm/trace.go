@@ -7,20 +7,33 @@ import (
 	"net"
 	"strings"
 	"sync"
+
+	"provpipe/pkg/safetext"
 )
 
 // traceConn writes the IMAP exchange to a debug writer, one whole line per
 // write, with credentials removed: the arguments of LOGIN and AUTHENTICATE
 // and everything the client sends after them until the server's tagged
-// answer (literals, SASL responses).
+// answer (literals, SASL responses). What the server sends is escaped
+// (safetext) and cut at maxTraceLine, so a hostile server can neither drive
+// the terminal nor fill memory through the trace.
 type traceConn struct {
 	net.Conn
 	out    io.Writer
 	who    string
 	mu     sync.Mutex
-	in     bytes.Buffer
-	outBuf bytes.Buffer
+	in     traceBuffer
+	outBuf traceBuffer
 	secret string // tag whose answer ends the redaction; "" when not redacting
+}
+
+// maxTraceLine is the most of one line the trace shows.
+const maxTraceLine = 4096
+
+// traceBuffer holds the start of a line until its end arrives.
+type traceBuffer struct {
+	bytes.Buffer
+	cut bool // the line was already shown, cut short; drop the rest
 }
 
 func newTraceConn(c net.Conn, w io.Writer, who string) *traceConn {
@@ -44,15 +57,34 @@ func (t *traceConn) Write(p []byte) (int, error) {
 	return t.Conn.Write(p)
 }
 
-func (t *traceConn) flush(buf *bytes.Buffer, dir string, shape func(string) string) {
+func (t *traceConn) flush(buf *traceBuffer, dir string, shape func(string) string) {
 	for {
 		i := bytes.IndexByte(buf.Bytes(), '\n')
 		if i < 0 {
+			if buf.Len() > maxTraceLine {
+				if !buf.cut {
+					t.show(dir, shape, buf.Bytes()[:maxTraceLine], true)
+				}
+				buf.cut = true
+				buf.Reset()
+			}
 			return
 		}
-		line := strings.TrimRight(string(buf.Next(i+1)), "\r\n")
-		fmt.Fprintf(t.out, "sxwarm: [%s] %s %s\n", t.who, dir, shape(line))
+		line := buf.Next(i + 1)
+		if buf.cut {
+			buf.cut = false
+			continue
+		}
+		t.show(dir, shape, line[:min(len(line), maxTraceLine)], len(line) > maxTraceLine)
 	}
+}
+
+func (t *traceConn) show(dir string, shape func(string) string, line []byte, cut bool) {
+	text := safetext.Escape(shape(strings.TrimRight(string(line), "\r\n")))
+	if cut {
+		text += fmt.Sprintf(" [line cut at %d bytes]", maxTraceLine)
+	}
+	fmt.Fprintf(t.out, "sxwarm: [%s] %s %s\n", t.who, dir, text)
 }
 
 func (t *traceConn) clientLine(line string) string {

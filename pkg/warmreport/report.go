@@ -4,17 +4,16 @@
 package warmreport
 
 import (
-	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"provpipe/pkg/safetext"
 	"provpipe/pkg/warm"
 )
 
@@ -77,11 +76,11 @@ func (w *Writer) reasons(r warm.Result) {
 		attempts = fmt.Sprintf(" (after %d attempts)", r.Attempts)
 	}
 	if r.Err != nil {
-		fmt.Fprintf(&b, "sxwarm: %v%s\n", r.Err, attempts)
+		fmt.Fprintf(&b, "sxwarm: %s%s\n", safetext.Escape(r.Err.Error()), attempts)
 	}
 	for _, f := range r.Folders {
 		if f.Err != nil {
-			fmt.Fprintf(&b, "sxwarm: %v%s\n", f.Err, attempts)
+			fmt.Fprintf(&b, "sxwarm: %s%s\n", safetext.Escape(f.Err.Error()), attempts)
 		}
 	}
 	if b.Len() > 0 {
@@ -104,9 +103,9 @@ func writeText(b *strings.Builder, r warm.Result) {
 	for _, f := range r.Folders {
 		switch f.Status {
 		case warm.StatusOK:
-			fmt.Fprintf(b, " %s: %.2f", f.Name, f.Seconds)
+			fmt.Fprintf(b, " %s: %.2f", safetext.Escape(f.Name), f.Seconds)
 		default:
-			fmt.Fprintf(b, " %s: %s", f.Name, f.Status)
+			fmt.Fprintf(b, " %s: %s", safetext.Escape(f.Name), f.Status)
 		}
 		total += f.Seconds
 	}
@@ -133,16 +132,13 @@ func rows(r warm.Result) [][]string {
 	return out
 }
 
-// tsvEscape keeps a field on its line: tabs and newlines cannot appear raw.
-var tsvEscape = strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r")
-
 func writeTSV(b *strings.Builder, r warm.Result) {
 	for _, row := range rows(r) {
 		for i, v := range row {
 			if i > 0 {
 				b.WriteByte('\t')
 			}
-			b.WriteString(tsvEscape.Replace(v))
+			b.WriteString(safetext.Escape(v)) // one line, no tab, no control character
 		}
 		b.WriteByte('\n')
 	}
@@ -150,7 +146,13 @@ func writeTSV(b *strings.Builder, r warm.Result) {
 
 func writeCSV(b *strings.Builder, r warm.Result) {
 	cw := csv.NewWriter(b)
-	cw.WriteAll(rows(r))
+	for _, row := range rows(r) {
+		for i := range row {
+			row[i] = safetext.Escape(row[i])
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
 }
 
 type jsonFolder struct {
@@ -270,68 +272,4 @@ func Progress(w io.Writer, s *Summary, total int, start time.Time) {
 		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
 	}
 	fmt.Fprintf(w, "\r\x1b[Ksxwarm: %d of %d users, %d failed, %.1f users/s, ETA %s", done, total, s.Failed+s.Partial, rate, eta)
-}
-
-// ReadDone reads an earlier TSV or JSON lines output and returns the users
-// fully warmed there: every folder ok or missing, nothing failed.
-func ReadDone(path string) (map[string]bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("--done: %w", err)
-	}
-	defer f.Close()
-	good, bad := map[string]bool{}, map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "{"):
-			var u jsonUser
-			if err := json.Unmarshal([]byte(line), &u); err != nil {
-				return nil, fmt.Errorf("--done %s:%d: %v", path, n, err)
-			}
-			if u.Status == warm.UserOK {
-				good[u.User] = true
-			} else {
-				bad[u.User] = true
-			}
-		case strings.Count(line, "\t") == 5:
-			fields := strings.Split(line, "\t")
-			if n == 1 && fields[0] == "user" {
-				continue
-			}
-			user := tsvUnescape(fields[0])
-			if fields[2] == warm.StatusOK || fields[2] == warm.StatusMissing {
-				good[user] = true
-			} else {
-				bad[user] = true
-			}
-		case strings.TrimSpace(line) == "":
-		default:
-			return nil, fmt.Errorf("--done %s:%d: neither a TSV nor a JSON lines result", path, n)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("--done %s: %w", path, err)
-	}
-	for u := range bad {
-		delete(good, u)
-	}
-	return good, nil
-}
-
-var tsvUnescaper = strings.NewReplacer("\\\\", "\\", "\\t", "\t", "\\n", "\n", "\\r", "\r")
-
-func tsvUnescape(s string) string { return tsvUnescaper.Replace(s) }
-
-// Remaining leaves out the users done names, keeping the others' positions.
-func Remaining(users []warm.User, done map[string]bool) []warm.User {
-	kept := make([]warm.User, 0, len(users))
-	for _, u := range users {
-		if !done[u.Login] {
-			kept = append(kept, u)
-		}
-	}
-	return kept
 }
