@@ -2,6 +2,7 @@ package outfiles
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,6 +38,10 @@ func OpenAppend(path string, warn func(string)) (*Appender, error) {
 func (a *Appender) Write(p []byte) (int, error) {
 	err := a.locked(func(size int64) error {
 		n, err := a.f.Write(p)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named below
+		}
 		if err != nil && n > 0 {
 			if terr := a.f.Truncate(size); terr != nil {
 				return fmt.Errorf("%s: %w; cutting off the partial record failed too: %v", a.path, err, terr)
