@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -170,4 +171,31 @@ func TestDuplicateUsersWarmedOnce(t *testing.T) {
 	if n := srv.Logins()["User0 Test0"]; n != 1 {
 		t.Errorf("User0 Test0 logged in %d times", n)
 	}
+}
+
+// TestUsersPerContextInBoundedMemory: a million users in one context are
+// streamed, not held (the rows were once rendered a context at a time).
+func TestUsersPerContextInBoundedMemory(t *testing.T) {
+	cmd := exec.Command(testenv.Binary(t, "ctxrows"), "-p", "x", "-e", "2", "--users-per-context", "1000000")
+	cmd.Env = append(os.Environ(), "CTXROWS_USER_PASSWORD=u")
+	count := &lineCounter{}
+	cmd.Stdout = count
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if count.lines != 1+2*1000000 {
+		t.Errorf("%d lines, want the header and 2000000 rows", count.lines)
+	}
+	if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024; rss > 100<<20 {
+		t.Errorf("peak memory %d MB, want under 100 MB", rss>>20)
+	}
+}
+
+type lineCounter struct{ lines int }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.lines += bytes.Count(p, []byte{'\n'})
+	return len(p), nil
 }

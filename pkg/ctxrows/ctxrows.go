@@ -171,8 +171,8 @@ func Compile(spec Spec) (*Generator, error) {
 		if spec.Schemas != nil {
 			return nil, fmt.Errorf("a schemas file places contexts; user rows take none")
 		}
-		if spec.Users.PerContext < 1 {
-			return nil, fmt.Errorf("users per context must be at least 1, not %d", spec.Users.PerContext)
+		if spec.Users.PerContext < 1 || spec.Users.PerContext > math.MaxInt32 {
+			return nil, fmt.Errorf("users per context must be between 1 and %d, not %d", math.MaxInt32, spec.Users.PerContext)
 		}
 		g.perCtx = int64(spec.Users.PerContext)
 		g.columns = UserColumns

@@ -3,6 +3,7 @@ package ctxrows
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,4 +203,77 @@ type countingWriter int
 func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
+}
+
+// TestBlocksSplitAnywhere: rows are rendered in blocks of rowsPerBlock; a
+// block may end inside a context's users or inside the schema cycle, and
+// the output is still every (context, user) once, in order, each context
+// with its schema row.
+func TestBlocksSplitAnywhere(t *testing.T) {
+	tab, err := schemas.Parse(strings.NewReader("destination-database-id,schema-name\n3,s1\n6,s2\n9,s3\n"), "s.csv", schemas.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name         string
+		contexts     int64
+		perCtx       int
+		withSchemas  bool
+		skipEveryNth int64
+	}{
+		{"contexts across blocks", 3*rowsPerBlock + 7, 0, true, 0},
+		{"contexts across blocks, some created", 3*rowsPerBlock + 7, 0, true, 5},
+		{"users just under a block", 3, rowsPerBlock - 1, false, 0},
+		{"users just over a block", 3, rowsPerBlock + 1, false, 0},
+		{"users over several blocks", 2, 3*rowsPerBlock + 11, false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spec := baseSpec(100, 100+c.contexts-1)
+			perCtx := 1
+			if c.perCtx > 0 {
+				u := DefaultUsers()
+				u.PerContext, perCtx = c.perCtx, c.perCtx
+				spec.Users = &u
+			}
+			if c.withSchemas {
+				spec.Schemas = tab
+			}
+			skipped := func(id int64) bool { return c.skipEveryNth > 0 && (id-100)%c.skipEveryNth == 0 }
+			if c.skipEveryNth > 0 {
+				spec.Skip = NewIDSet(100, 100+c.contexts-1)
+				for id := int64(100); id < 100+c.contexts; id++ {
+					if skipped(id) {
+						spec.Skip.Add(id)
+					}
+				}
+			}
+			recs := generate(t, spec)[1:]
+			i := 0
+			for id := int64(100); id < 100+c.contexts; id++ {
+				if skipped(id) {
+					continue
+				}
+				for n := 1; n <= perCtx; n++ {
+					if i >= len(recs) {
+						t.Fatalf("%d rows, ran out at context %d user %d", len(recs), id, n)
+					}
+					rec := recs[i]
+					i++
+					if rec[0] != fmt.Sprint(id) {
+						t.Fatalf("row %d: context %s, want %d", i, rec[0], id)
+					}
+					if c.perCtx > 0 && rec[3] != fmt.Sprintf("user%d", n) {
+						t.Fatalf("row %d: user %s, want user%d", i, rec[3], n)
+					}
+					if c.withSchemas && rec[12] != tab.Rows[(id-100)%3][1] {
+						t.Fatalf("context %d: schema %s, want %s", id, rec[12], tab.Rows[(id-100)%3][1])
+					}
+				}
+			}
+			if i != len(recs) {
+				t.Errorf("%d rows, want %d", len(recs), i)
+			}
+		})
+	}
 }

@@ -7,12 +7,15 @@ import (
 	"sync"
 )
 
-// contextsPerBlock is how many contexts one worker renders at a time: large
-// enough that a block is one big write, small enough to keep memory flat.
-const contextsPerBlock = 4096
+// rowsPerBlock is how many rows one worker renders at a time: large enough
+// that a block is one big write, small enough to keep memory flat however
+// many users a context has.
+const rowsPerBlock = 4096
 
+// block is a range of rows, numbered from 0 over every context in the
+// range, created ones included (their rows are left out when rendered).
 type block struct {
-	from, to int64
+	from, to int64 // rows, to excluded
 	out      chan []byte
 }
 
@@ -55,13 +58,14 @@ func (g *Generator) rowsParallel(w io.Writer) error {
 	return err
 }
 
-// plan hands out blocks in id order, and their result channels in the same
-// order to the writer.
+// plan hands out blocks in row order, and their result channels in the
+// same order to the writer.
 func (g *Generator) plan(jobs chan<- block, order chan<- chan []byte, stop <-chan struct{}) {
 	defer close(order)
 	defer close(jobs)
-	for from := g.start; from <= g.end; from += contextsPerBlock {
-		b := block{from: from, to: min(from+contextsPerBlock-1, g.end), out: make(chan []byte, 1)}
+	rows := (g.end - g.start + 1) * g.perCtx
+	for from := int64(0); from < rows; from += rowsPerBlock {
+		b := block{from: from, to: min(from+rowsPerBlock, rows), out: make(chan []byte, 1)}
 		select {
 		case order <- b.out:
 		case <-stop:
@@ -71,23 +75,24 @@ func (g *Generator) plan(jobs chan<- block, order chan<- chan []byte, stop <-cha
 	}
 }
 
-// appendBlock renders contexts from..to; the schema row of a context depends
-// only on its distance from the start, so blocks render independently.
+// appendBlock renders rows from..to-1. A row's context, user and schema row
+// follow from its number alone, so blocks render independently.
 func (g *Generator) appendBlock(buf []byte, from, to int64) []byte {
 	var vars [numVars]int64
+	offset := from / g.perCtx // the context's distance from the start
+	vars[VarContext] = g.start + offset
+	vars[VarUser] = from%g.perCtx + 1
 	k := 0
 	if len(g.extras) > 0 {
-		k = int((from - g.start) % int64(len(g.extras)))
+		k = int(offset % int64(len(g.extras)))
 	}
-	for id := from; id <= to; id++ {
-		vars[VarContext] = id
-		if !g.skip.Has(id) { // a created context keeps its place in the schema cycle
-			for n := int64(1); n <= g.perCtx; n++ {
-				vars[VarUser] = n
-				buf = g.appendRow(buf, &vars, k)
-			}
+	for r := from; r < to; r++ {
+		if !g.skip.Has(vars[VarContext]) { // a created context keeps its place in the schema cycle
+			buf = g.appendRow(buf, &vars, k)
 		}
-		if len(g.extras) > 0 {
+		if vars[VarUser]++; vars[VarUser] > g.perCtx {
+			vars[VarUser] = 1
+			vars[VarContext]++
 			if k++; k == len(g.extras) {
 				k = 0
 			}
