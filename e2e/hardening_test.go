@@ -138,6 +138,8 @@ func TestRefusedWithExit2(t *testing.T) {
 	}{
 		{"CR-only line ends", `printf 'a,b\r1,x\r2,y\r' | ctxsplit -n 2 -o cr`, "CR-only line ends"},
 		{"huge -n", "ctxsplit -n 9223372036854775807 " + in, "between 1 and 10000"},
+		{"too few open files", "ulimit -n 30; ctxsplit -n 100 -o m " + in, "needs 116 open files, the limit is 30"},
+		{"missing prefix directory", "ctxsplit -n 2 -o no/such/dir/s " + in, "no/such/dir"},
 		{"empty --by", "ctxsplit -n 2 --by '' -o e " + in, "--by needs a column name"},
 		{"ctxrows to a full disk", "ctxrows -p x -e 10 > /dev/full", "no space left on device"},
 		{"template typo", "ctxrows -p x -e 10 --surname 'C {id2}'", "unknown placeholder {id2}"},
