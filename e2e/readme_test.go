@@ -176,7 +176,10 @@ func checkSetupBlock(t *testing.T, b shellBlock) {
 	}
 	bin := filepath.Dir(testenv.Binary(t, "sxwarm"))
 	cmd := exec.Command("bash", filepath.Join(testenv.RepoRoot(), "demo", "run.sh"))
-	cmd.Env = append(os.Environ(), "PROVPIPE_BIN="+bin)
+	// The demo builds its server under TMPDIR: a directory of this test's
+	// own, so the check below sees only the server this run started.
+	tmp := t.TempDir()
+	cmd.Env = append(os.Environ(), "PROVPIPE_BIN="+bin, "TMPDIR="+tmp)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
@@ -186,7 +189,7 @@ func checkSetupBlock(t *testing.T, b shellBlock) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
-	if ps, _ := exec.Command("pgrep", "-f", "imapdemo").Output(); len(ps) > 0 {
+	if ps, _ := exec.Command("pgrep", "-f", filepath.Join(tmp, ".*imapdemo")).Output(); len(ps) > 0 {
 		t.Errorf("the demo left its server running: %s", ps)
 	}
 }
