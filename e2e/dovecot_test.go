@@ -10,6 +10,7 @@ import (
 
 	"provpipe/internal/dovecotlab"
 	"provpipe/internal/testenv"
+	"provpipe/pkg/warm"
 )
 
 // startDovecot starts a throwaway Dovecot for one test (see dovecotlab).
@@ -59,6 +60,18 @@ func TestSxwarmAgainstDovecot(t *testing.T) {
 		t.Run(auth, func(t *testing.T) {
 			res := run(t, input, "sxwarm", "--host", d.Addr, "-u", dovecotlab.MasterUser, "--password-file", writeSecret(t, dovecotlab.MasterPassword),
 				"--auth", auth, "-j", "4")
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s\n%s", res.code, res.stderr, d.Log())
+			}
+			checkCounts(t, parseTSV(t, res.stdout), users)
+		})
+	}
+	// Every profile reads every message, counted as it streams, and changes
+	// nothing: no flag in a maildir file name, no file.
+	for _, p := range warm.Profiles {
+		t.Run("profile "+p.Name, func(t *testing.T) {
+			res := run(t, input, "sxwarm", "--host", d.Addr, "-u", dovecotlab.MasterUser, "--password-file", writeSecret(t, dovecotlab.MasterPassword),
+				"--auth", "master", "-j", "4", "--profile", p.Name)
 			if res.code != 0 {
 				t.Fatalf("exit %d: %s\n%s", res.code, res.stderr, d.Log())
 			}

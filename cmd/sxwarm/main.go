@@ -54,6 +54,8 @@ type command struct {
 
 	Folders    string   `short:"F" default:"INBOX,Calendar,Contacts,Sent Items" help:"Comma-separated folders to warm."`
 	AllFolders bool     `help:"Warm every selectable folder LIST returns."`
+	Profile    string   `default:"default" enum:"default,thunderbird,roundcube,outlook,header" help:"The FETCH of the client users will log in with: default, thunderbird, roundcube, outlook, header (see the man page)."`
+	Fetch      string   `placeholder:"ITEMS" help:"FETCH these items instead of a profile's, e.g. 'UID FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]' (read-only items only)."`
 	Strict     bool     `help:"Count a missing folder as a failure."`
 	Skip       []string `default:"sxqueryadmin" help:"Skip this account (repeatable)."`
 
@@ -99,6 +101,9 @@ func (c *command) Run() error {
 // server can be reached.
 func (c *command) warmer() (warm.Warmer, func() error, error) {
 	if c.Via == "platform" {
+		if c.Fetch != "" || c.Profile != "default" {
+			return nil, nil, fmt.Errorf("--fetch and --profile are for IMAP; the Platform API reads what it reads")
+		}
 		p, err := c.platform()
 		if err != nil {
 			return nil, nil, err
@@ -205,13 +210,17 @@ func (c *command) config() (*warm.Config, error) {
 		Admin: c.User, Auth: warm.Auth(c.Auth), MasterSep: c.MasterSep,
 		Folders: splitList(c.Folders), AllFolders: c.AllFolders,
 	}
+	var err error
+	if cfg.Fetch, err = c.fetchItems(); err != nil {
+		return nil, err
+	}
 	if c.Debug {
 		cfg.Debug = os.Stderr
 	}
 	if _, err := c.foldersAndJobs(); err != nil {
 		return nil, err
 	}
-	if err := c.tls(cfg); err != nil {
+	if err = c.tls(cfg); err != nil {
 		return nil, err
 	}
 	if cfg.Auth == warm.AuthUser {
@@ -226,6 +235,19 @@ func (c *command) config() (*warm.Config, error) {
 	}
 	cfg.Password = pw
 	return cfg, nil
+}
+
+// fetchItems is what each folder's FETCH asks for: --fetch, checked, or
+// the --profile's items.
+func (c *command) fetchItems() (string, error) {
+	if c.Fetch != "" {
+		if c.Profile != "default" {
+			return "", fmt.Errorf("give --fetch or --profile, not both")
+		}
+		return warm.CheckFetchItems(c.Fetch)
+	}
+	p, err := warm.FindProfile(c.Profile)
+	return p.Items, err
 }
 
 // maxJobs bounds --jobs: each session costs a connection and buffers.
@@ -373,10 +395,21 @@ func (c *command) ManSections() []cli.ManSection {
   User0 Test0 (3 of 1022)... INBOX: 2.97 Calendar: 0.74 Contacts: 0.82 Sent Items: 0.87 Total: 5.40
 
 tsv (the default otherwise) has one line per user and folder: user, folder, status (ok, missing, error), messages, bytes, seconds. jsonl has one object per user; csv is the tsv columns with a header. Each user's lines are written at once, so parallel --line-buffer never mixes them. A summary goes to stderr, progress too when stderr is a terminal.`},
+		{Title: "Profiles", Body: profilesText()},
 		{Title: "Environment", Body: `SXWARM_PASSWORD: the admin password, when neither -w nor --password-file is given.`},
 		{Title: "Examples", Body: `  sxusers | sxwarm -u sxadmin --password-file /root/sxadmin.pw
   sxusers -f users.list | parallel --pipe -N 50 -j 4 --line-buffer sxwarm -u sxadmin --password-file pw >> done.tsv
   sxwarm -u sxadmin --password-file pw --done done.tsv users.list >> done.tsv
   sxwarm --host imap.example.com --starttls --auth master -u warmadmin -U 'user1,user2'`},
 	}
+}
+
+// profilesText lists each --profile with its items and their source.
+func profilesText() string {
+	var b strings.Builder
+	b.WriteString("Each folder gets one FETCH 1:* with the items of the profile (or of --fetch, to which RFC822.SIZE is added if missing). Servers such as Dovecot cache per item and header field as clients ask for them, so warming pays off most with the items the users' client asks for.\n")
+	for _, p := range warm.Profiles {
+		fmt.Fprintf(&b, "\n%s: %s\n  (%s)\n", p.Name, p.Items, p.Source)
+	}
+	return b.String()
 }

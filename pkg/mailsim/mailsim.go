@@ -68,6 +68,8 @@ type Server struct {
 	users    map[string]*account
 	faults   map[string]*Fault
 	logins   map[string]int
+	fetches  map[string][]imap.FetchOptions // per user, every FETCH's items
+	writes   []string                       // commands that could change a mailbox
 	closed   chan struct{}
 	serveErr chan error
 }
@@ -83,12 +85,13 @@ func New(opt Options) *Server {
 		opt.MasterSep = "*"
 	}
 	s := &Server{
-		opt:    opt,
-		mem:    imapmemserver.New(),
-		users:  map[string]*account{},
-		faults: map[string]*Fault{},
-		logins: map[string]int{},
-		closed: make(chan struct{}),
+		opt:     opt,
+		mem:     imapmemserver.New(),
+		users:   map[string]*account{},
+		faults:  map[string]*Fault{},
+		logins:  map[string]int{},
+		fetches: map[string][]imap.FetchOptions{},
+		closed:  make(chan struct{}),
 	}
 	logger := opt.Logger
 	if logger == nil {
@@ -322,6 +325,9 @@ func (sess *session) Select(name string, options *imap.SelectOptions) (*imap.Sel
 		}
 		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable, Text: "Mailbox temporarily unavailable (injected)"}
 	}
+	if options == nil || !options.ReadOnly {
+		sess.wrote("SELECT")
+	}
 	data, err := sess.UserSession.Select(name, options)
 	if err == nil {
 		sess.selected = data.NumMessages
@@ -329,7 +335,77 @@ func (sess *session) Select(name string, options *imap.SelectOptions) (*imap.Sel
 	return data, err
 }
 
+// Fetches returns the items of every FETCH sent as user, in order.
+func (s *Server) Fetches(user string) []imap.FetchOptions {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]imap.FetchOptions(nil), s.fetches[user]...)
+}
+
+// Writes returns the commands received that can change a mailbox (SELECT
+// rather than EXAMINE, STORE, EXPUNGE, APPEND, COPY, CREATE, ...), as
+// "USER COMMAND", in order.
+func (s *Server) Writes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.writes...)
+}
+
+func (sess *session) wrote(command string) {
+	sess.srv.mu.Lock()
+	sess.srv.writes = append(sess.srv.writes, sess.user+" "+command)
+	sess.srv.mu.Unlock()
+}
+
+func (sess *session) Create(mailbox string, options *imap.CreateOptions) error {
+	sess.wrote("CREATE")
+	return sess.UserSession.Create(mailbox, options)
+}
+
+func (sess *session) Delete(mailbox string) error {
+	sess.wrote("DELETE")
+	return sess.UserSession.Delete(mailbox)
+}
+
+func (sess *session) Rename(mailbox, newName string, options *imap.RenameOptions) error {
+	sess.wrote("RENAME")
+	return sess.UserSession.Rename(mailbox, newName, options)
+}
+
+func (sess *session) Append(mailbox string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
+	sess.wrote("APPEND")
+	return sess.UserSession.Append(mailbox, r, options)
+}
+
+func (sess *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	sess.wrote("EXPUNGE")
+	return sess.UserSession.Expunge(w, uids)
+}
+
+func (sess *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	sess.wrote("STORE")
+	return sess.UserSession.Store(w, numSet, flags, options)
+}
+
+func (sess *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	sess.wrote("COPY")
+	return sess.UserSession.Copy(numSet, dest)
+}
+
 func (sess *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	sess.srv.mu.Lock()
+	sess.srv.fetches[sess.user] = append(sess.srv.fetches[sess.user], *options)
+	for _, bs := range options.BodySection {
+		if !bs.Peek {
+			sess.srv.writes = append(sess.srv.writes, sess.user+" FETCH BODY[] (sets \\Seen)")
+		}
+	}
+	for _, bs := range options.BinarySection {
+		if !bs.Peek {
+			sess.srv.writes = append(sess.srv.writes, sess.user+" FETCH BINARY[] (sets \\Seen)")
+		}
+	}
+	sess.srv.mu.Unlock()
 	f, ok := sess.srv.takeFault(sess.user, DropMidFetch, Stall)
 	if !ok {
 		return sess.UserSession.Fetch(w, numSet, options)

@@ -3,6 +3,7 @@ package warm
 import (
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -126,4 +127,56 @@ func feedInChunks(l *lineLimitConn, stream string, size int) error {
 		stream = stream[k:]
 	}
 	return nil
+}
+
+func TestCheckFetchItems(t *testing.T) {
+	cases := []struct{ in, want, err string }{
+		{"UID FLAGS", "UID FLAGS RFC822.SIZE", ""},
+		{"(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)])", "UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]", ""},
+		{"BODY BODYSTRUCTURE ENVELOPE", "BODY BODYSTRUCTURE ENVELOPE RFC822.SIZE", ""},
+		{"BODY[HEADER]", "", `\Seen`},
+		{"BINARY[1]", "", `\Seen`},
+		{"RFC822", "", `\Seen`},
+		{"BODY.PEEK", "", "needs a section"},
+		{"FAST", "", "not one sxwarm sends"},
+		{"UID (FLAGS", "", "unclosed"},
+		{"UID]", "", "unbalanced"},
+		{"UID\x00", "", "printable"},
+		{"  ", "", "empty"},
+	}
+	for _, c := range cases {
+		got, err := CheckFetchItems(c.in)
+		switch {
+		case c.err == "" && (err != nil || got != c.want):
+			t.Errorf("CheckFetchItems(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("CheckFetchItems(%q): error %v, want %q", c.in, err, c.err)
+		}
+	}
+}
+
+func FuzzCheckFetchItems(f *testing.F) {
+	for _, p := range Profiles {
+		f.Add(p.Items)
+	}
+	f.Add("BODY[] UID")
+	f.Fuzz(func(t *testing.T, items string) {
+		got, err := CheckFetchItems(items)
+		if err != nil {
+			return
+		}
+		list, err := splitItems(got)
+		if err != nil {
+			t.Fatalf("accepted %q gives %q, which does not split: %v", items, got, err)
+		}
+		if !slices.Contains(list, "RFC822.SIZE") && !slices.ContainsFunc(list, func(s string) bool { return strings.EqualFold(s, "RFC822.SIZE") }) {
+			t.Fatalf("accepted %q without RFC822.SIZE: %q", items, got)
+		}
+		for _, item := range list {
+			up := strings.ToUpper(item)
+			if strings.HasPrefix(up, "BODY[") || strings.HasPrefix(up, "BINARY[") || up == "RFC822" || up == "RFC822.TEXT" {
+				t.Fatalf("accepted %q, which sets \\Seen", items)
+			}
+		}
+	})
 }

@@ -24,8 +24,14 @@ import (
 // fetchTag tags the raw FETCH; go-imap's own tags are T1, T2, ...
 const fetchTag = "PPF"
 
-// fetchCommand asks for what a client's first look at a folder asks for.
-const fetchCommand = fetchTag + " FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER])\r\n"
+// fetchCommand asks for what a client's first look at a folder asks for:
+// the items of --fetch or --profile.
+func fetchCommand(items string) []byte {
+	if items == "" {
+		items = Profiles[0].Items
+	}
+	return []byte(fetchTag + " FETCH 1:* (" + items + ")\r\n")
+}
 
 // maxFetchLine bounds the text of one answer line (literals excluded).
 const maxFetchLine = 1 << 20
@@ -41,13 +47,13 @@ type divertConn struct {
 }
 
 // fetch sends the raw FETCH and waits for its whole answer.
-func (d *divertConn) fetch() (*fetchScanner, error) {
+func (d *divertConn) fetch(command []byte) (*fetchScanner, error) {
 	sc := &fetchScanner{tag: fetchTag}
 	done := make(chan error, 1)
 	d.mu.Lock()
 	d.sink, d.done = sc, done
 	d.mu.Unlock()
-	if _, err := d.Conn.Write([]byte(fetchCommand)); err != nil {
+	if _, err := d.Conn.Write(command); err != nil {
 		d.release(err)
 		return sc, err
 	}

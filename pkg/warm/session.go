@@ -1,7 +1,8 @@
 // Package warm visits users' folders over IMAP, as an admin acting as each
 // user, so the server builds its indexes and caches before the users' first
-// login: EXAMINE (read-only) then one streamed FETCH of every message's UID,
-// flags, date, size, envelope and header. It never changes a mailbox.
+// login: EXAMINE (read-only) then one streamed FETCH of every message, with
+// the items the users' client will ask for (see Profile). It never changes a
+// mailbox.
 package warm
 
 import (
@@ -50,6 +51,7 @@ type Config struct {
 	MasterSep      string
 	Folders        []string
 	AllFolders     bool
+	Fetch          string // FETCH items (see CheckFetchItems); "" is the default profile
 	Debug          io.Writer
 }
 
@@ -303,7 +305,7 @@ func (s *session) examineFailed(folder string, err error) (string, error) {
 // fetchAll has the server send every message's data, counting it as it
 // streams by without keeping or decoding any of it (see rawfetch.go).
 func (s *session) fetchAll() (int, int64, error) {
-	sc, err := s.raw.fetch()
+	sc, err := s.raw.fetch(fetchCommand(s.cfg.Fetch))
 	return sc.Messages, sc.Bytes, err
 }
 
