@@ -46,9 +46,9 @@ fuzz:
 	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/warm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
-	$(GO) test ./pkg/warm -run '^$$$$' -fuzz FuzzCheckFetchItems -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/warm -run '^$$' -fuzz FuzzCheckFetchItems -fuzztime $(FUZZTIME)
 	$(GO) test ./pkg/ctxrows -run '^$$' -fuzz FuzzValueRoundTrip -fuzztime $(FUZZTIME)
-	$(GO) test ./pkg/safetext -run '^$$$$' -fuzz FuzzEscapeRoundTrip -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/safetext -run '^$$' -fuzz FuzzEscapeRoundTrip -fuzztime $(FUZZTIME)
 
 bench: build
 	bash bench/run.sh
