@@ -4,12 +4,13 @@
 # Needs: GNU coreutils, GNU time (/usr/bin/time, Debian package "time").
 # Environment: ROWS (default 1000000), BENCH_PARTS (default "ctx imap go"),
 # IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000),
+# EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX),
 # BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
 rows=${ROWS:-1000000}
-parts=${BENCH_PARTS:-ctx imap go}
+parts=${BENCH_PARTS:-ctx imap effect go}
 work=$(mktemp -d "${TMPDIR:-/tmp}/provpipe-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing: apt-get install time" >&2; exit 2; }
@@ -147,6 +148,70 @@ imap() {
 	echo
 }
 
+# effect_run CMD: one cold-lab run of CMD; the client's seconds from its output.
+effect_run() {
+	imap_once "$@"
+	read -r secs _ <"$work/out"
+	echo "$secs"
+}
+
+# best TIMES...: the smallest.
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+
+# effect: does warming pay off? For each client's first-look FETCH, the
+# client's first access to every user's INBOX cold, after sxwarm with the
+# old whole-header fetch, with the default profile and with the client's
+# own profile, and the client's second access (what a perfect warm-up
+# would give). Best of 3, each on freshly deleted Dovecot indexes.
+effect() {
+	command -v dovecot >/dev/null || { echo "bench: dovecot missing (apt-get install dovecot-imapd); effect part skipped" >&2; return 0; }
+	local n=${EFFECT_USERS:-50} m=${EFFECT_MESSAGES:-1000}
+	lab=${BENCH_LAB:-$root/bench/.lab}/effect-u$n-m$m
+	go build -o "$work/imaplab" "$root/bench/imaplab"
+	go build -o "$work/firstlook" "$root/bench/firstlook"
+	if [ ! -f "$lab/users.passwd" ]; then
+		echo "bench: writing $n users with a $m-message INBOX to $lab (once)" >&2
+		rm -rf "$lab"
+		"$work/imaplab" populate "$lab" -users "$n" -messages "$m" -big 0 -folders INBOX
+	fi
+	find "$lab/mail" -type f -print0 | xargs -0 cat >/dev/null
+	seq 0 $((n - 1)) | sed 's/^/user/' >"$work/users"
+	printf '%s\n' master-pw >"$work/pw"
+	echo "### Warming effect on Dovecot $(dovecot --version | cut -d' ' -f1): $n users x $m-message INBOX, each user's first look by a light client, best of 3, seconds for all users one after the other"
+	echo
+	echo "| client's FETCH | cold | after \`--profile header\` | after \`--profile default\` | after its own profile | second access | default / second | gain delivered by default |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	local warm="$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -F INBOX -j 4 -q < $work/users > /dev/null"
+	local client
+	for client in light thunderbird roundcube; do
+		local items own
+		if [ "$client" = light ]; then
+			items="UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE)]"
+			own=""
+		else
+			items=$("$bin/sxwarm" --help-man | awk -v p="$client:" '$1 == p {sub(/^[^:]*: /, ""); print; exit}' | sed 's/\\-/-/g')
+			own=$client
+		fi
+		local look="$work/firstlook -addr \$ADDR -password-file $work/pw -fetch '$items' < $work/users"
+		local cold=() header=() def=() mine=() second=()
+		for _ in 1 2 3; do
+			cold+=("$(effect_run "$look")")
+			header+=("$(effect_run "$warm --profile header && $look")")
+			def+=("$(effect_run "$warm --profile default && $look")")
+			[ -n "$own" ] && mine+=("$(effect_run "$warm --profile $own && $look")")
+			second+=("$(effect_run "$look > /dev/null && $look")")
+		done
+		local c h d o s
+		c=$(best "${cold[@]}") h=$(best "${header[@]}") d=$(best "${def[@]}") s=$(best "${second[@]}")
+		o="-"; [ -n "$own" ] && o=$(printf '%.2f' "$(best "${mine[@]}")")
+		local label="light (the issue's Thunderbird-like FETCH)"
+		[ -n "$own" ] && label="$client profile's items"
+		printf '| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2fx | %.0f %% |\n' "$label" "$c" "$h" "$d" "$o" "$s" \
+			"$(awk "BEGIN{print $d/$s}")" "$(awk "BEGIN{print ($c-$d)/($c-$s)*100}")"
+	done
+	echo
+}
+
 gobench() {
 	echo "### Go benchmarks"
 	echo
@@ -159,6 +224,7 @@ for p in $parts; do
 	case $p in
 	ctx) ctx ;;
 	imap) imap ;;
+	effect) effect ;;
 	go) gobench ;;
 	*) [ -f "$root/bench/$p.sh" ] && bash "$root/bench/$p.sh" ;;
 	esac

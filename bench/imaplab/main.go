@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"provpipe/internal/dovecotlab"
 )
@@ -44,10 +45,15 @@ func populate(dir string, args []string) error {
 	messages := fs.Int("messages", 500, "messages per folder")
 	big := fs.Int("big", 100000, "messages in biguser's INBOX (0: none)")
 	body := fs.Int("body", 2000, "body bytes per message")
+	only := fs.String("folders", "INBOX,Calendar,Contacts,Sent Items", "folders of each user")
 	fs.Parse(args)
 	all := map[string]map[string]int{}
 	for i := 0; i < *users; i++ {
-		all[fmt.Sprintf("user%d", i)] = map[string]int{"INBOX": *messages, "Calendar": *messages, "Contacts": *messages, "Sent Items": *messages}
+		folders := map[string]int{}
+		for _, f := range strings.Split(*only, ",") {
+			folders[f] = *messages
+		}
+		all[fmt.Sprintf("user%d", i)] = folders
 	}
 	if *big > 0 {
 		all["biguser"] = map[string]int{"INBOX": *big}

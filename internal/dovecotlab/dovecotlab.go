@@ -55,6 +55,17 @@ func Populate(dir string, users map[string]map[string]int, bodySize int) error {
 	return os.WriteFile(filepath.Join(dir, "master.passwd"), []byte(MasterUser+":{PLAIN}"+MasterPassword+"\n"), 0o600)
 }
 
+// messageFormat is a message with the header a real one has: relays,
+// threading, MIME, a mailer; header parsing is much of a server's work on
+// a first look.
+const messageFormat = "Return-Path: <a%d@example.com>\r\n" +
+	"Received: from mx1.example.com (mx1.example.com [192.0.2.1])\r\n\tby mail.example.com with ESMTPS id %d\r\n\tfor <b@example.com>; Mon, 2 Nov 2026 10:00:00 +0000\r\n" +
+	"Received: from client.example.org ([198.51.100.7])\r\n\tby mx1.example.com with ESMTPSA; Mon, 2 Nov 2026 09:59:58 +0000\r\n" +
+	"From: Sender %d <a@example.com>\r\nTo: b@example.com\r\nCc: c@example.com\r\nSubject: %s %d\r\n" +
+	"Message-ID: <%d.%s@lab>\r\nIn-Reply-To: <%d@lab>\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n" +
+	"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" +
+	"X-Mailer: lab\r\nX-Spam-Score: 0.1\r\n\r\nbody %d\r\n%s"
+
 // WriteMaildir writes a cold Maildir++ mailbox: every message already in
 // cur/ with flags in its name (some seen, some flagged), so that a warming
 // run that changed any flag would rename a file.
@@ -73,8 +84,7 @@ func WriteMaildir(root string, folders map[string]int, bodySize int) error {
 		for i := 1; i <= n; i++ {
 			flags := []string{"", "S", "FS", ""}[i%4]
 			name := fmt.Sprintf("%d.M%dP1.lab:2,%s", 1700000000+i, i, flags)
-			msg := fmt.Sprintf("From: a%d@example.com\r\nTo: b@example.com\r\nSubject: %s %d\r\nMessage-ID: <%d.%s@lab>\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nbody %d\r\n%s",
-				i, folder, i, i, strings.ReplaceAll(folder, " ", "_"), i, pad)
+			msg := fmt.Sprintf(messageFormat, i, i, i, folder, i, i, strings.ReplaceAll(folder, " ", "_"), i-1, i, pad)
 			if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte(msg), 0o600); err != nil {
 				return err
 			}
