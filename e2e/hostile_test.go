@@ -148,7 +148,7 @@ func TestServerTextIsEscaped(t *testing.T) {
 		}
 	}))
 	r := run(t, "u1\n", "sxwarm", "--host", addr, "-u", "admin", "-w", "x", "--debug")
-	if r.code != 1 {
+	if r.code != 2 { // the first user's login is refused: the login check
 		t.Fatalf("exit %d: %q", r.code, r.stderr)
 	}
 	for i, c := range []byte(r.stderr) {

@@ -359,7 +359,7 @@ func TestSxwarmViaPlatformDigest(t *testing.T) {
 	// A challenge from another realm is refused rather than answered.
 	before := p.logins["mboxadmin:sxadmin:User0 Test0"]
 	r = run(t, "User0 Test0\n", "sxwarm", "--via", "platform", "--api", p.api(), "-u", p.admin, "-w", p.password, "--realm", "Elsewhere")
-	if r.code != 1 || !strings.Contains(r.stderr, `realm is "ScalixAPI", not --realm "Elsewhere"`) || p.logins["mboxadmin:sxadmin:User0 Test0"] != before {
+	if r.code != 2 || !strings.Contains(r.stderr, `realm is "ScalixAPI", not --realm "Elsewhere"`) || p.logins["mboxadmin:sxadmin:User0 Test0"] != before {
 		t.Errorf("wrong realm: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -199,7 +199,7 @@ func TestSxwarmUnreachableAndBadPassword(t *testing.T) {
 		t.Errorf("unreachable: exit %d %s", res.code, res.stderr)
 	}
 	res = run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "wrong-secret")
-	if res.code != 1 || !strings.Contains(res.stderr, "login refused") || strings.Contains(res.stderr, "wrong-secret") {
+	if res.code != 2 || !strings.Contains(res.stderr, "login refused") || strings.Contains(res.stderr, "wrong-secret") {
 		t.Errorf("bad password: exit %d %s", res.code, res.stderr)
 	}
 }

@@ -61,7 +61,8 @@ type command struct {
 
 	Jobs    int     `short:"j" default:"4" help:"Sessions at once."`
 	Rate    float64 `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
-	Retries int     `default:"2" help:"Retries of a transient failure (connection lost, BYE, NO [UNAVAILABLE], timeout)."`
+	Retries     int     `default:"2" help:"Retries of a transient failure (connection lost, BYE, NO [UNAVAILABLE], timeout)."`
+	MaxFailures int     `placeholder:"N" help:"Stop starting new users after N failed users (users in flight finish); exit 1. 0: never stop."`
 
 	Format string `enum:"auto,text,tsv,jsonl,csv" default:"auto" help:"Output: text (default on a terminal), tsv (default otherwise), jsonl, csv."`
 	Header bool   `help:"Write a header line in tsv output."`
@@ -145,28 +146,45 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
 	start := time.Now()
 	var writeErr error
-	lost := 0
-	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond, Skip: skipSet(c.Skip), Strict: c.Strict, Of: total}
-	warm.Run(ctx, w, plan, users, func(r warm.Result) {
+	lost, failed := 0, 0
+	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
+		Skip: skipSet(c.Skip), Strict: c.Strict, Of: total, CheckFirst: true}
+	refused := warm.Run(ctx, w, plan, users, func(r warm.Result) {
 		sum.Add(r)
+		if progress { // the result line must not start where the progress line is
+			io.WriteString(os.Stderr, clearLine)
+		}
 		if writeErr != nil {
 			lost++
 		} else if writeErr = out.Write(r); writeErr != nil {
 			lost++
 			stopRun()
 		}
+		if r.Status == warm.UserFailed || r.Status == warm.UserPartial {
+			if failed++; c.MaxFailures > 0 && failed == c.MaxFailures {
+				stopRun()
+			}
+		}
 		if progress {
 			warmreport.Progress(os.Stderr, &sum, len(users), start)
 		}
 	})
 	if progress {
-		io.WriteString(os.Stderr, "\r\x1b[K")
+		io.WriteString(os.Stderr, clearLine)
+	}
+	var lre *warm.LoginRefusedError
+	if errors.As(refused, &lre) {
+		return cli.AsUsage(c.loginRefused(lre))
 	}
 	interrupted := signalled.Err() != nil
-	if !c.Quiet || interrupted {
+	stopped := c.MaxFailures > 0 && failed >= c.MaxFailures && !interrupted && writeErr == nil
+	if !c.Quiet || interrupted || stopped {
 		sum.Write(os.Stderr, time.Since(start), interrupted)
 	}
 	switch {
+	case stopped:
+		return &cli.PartialError{Failed: failed, Total: sum.Done(),
+			Why: fmt.Sprintf("stopped after %d failed users (--max-failures); users not started are not reported (resume with --done)", c.MaxFailures)}
 	case writeErr != nil:
 		return fmt.Errorf("write results: %w; stopped, with the results of %d users warmed but not recorded (the next run with --done warms them again)", writeErr, lost)
 	case interrupted:
@@ -195,6 +213,31 @@ func (c *command) destination() (io.Writer, func(), error) {
 }
 
 func (c *command) warn(msg string) { cli.Warnf(os.Stderr, "sxwarm", "%s", msg) }
+
+// clearLine returns to the start of the terminal line and clears it.
+const clearLine = "\r\x1b[K"
+
+// loginRefused explains a refused first login: what was sent, and what to
+// change. Nothing else was tried.
+func (c *command) loginRefused(e *warm.LoginRefusedError) error {
+	return fmt.Errorf("login check: %w\n  sent: %s\n  nothing else was tried: check the admin password and --auth "+
+		"(mboxadmin: Scalix; master: Dovecot master user, --master-sep; authzid: SASL PLAIN on behalf of the user; "+
+		"user: each user's own password); if only this user is wrong, --skip it", e, c.loginForm(e.User.Login))
+}
+
+// loginForm is how the admin logs in as user, as sent (without a password).
+func (c *command) loginForm(user string) string {
+	if c.Via == "platform" {
+		return fmt.Sprintf("HTTP user %q (--api-login %s)", strings.NewReplacer("{admin}", c.User, "{user}", user).Replace(c.APILogin), c.APILogin)
+	}
+	switch warm.Auth(c.Auth) {
+	case warm.AuthAuthzid:
+		return fmt.Sprintf("AUTHENTICATE PLAIN, authorization identity %q, authentication identity %q (--auth authzid)", user, c.User)
+	case warm.AuthUser:
+		return fmt.Sprintf("LOGIN %q with the user's own password (--auth user)", user)
+	}
+	return fmt.Sprintf("LOGIN %q (--auth %s)", warm.LoginName(warm.Auth(c.Auth), c.User, user, c.MasterSep), c.Auth)
+}
 
 func skipSet(names []string) map[string]bool {
 	out := map[string]bool{}

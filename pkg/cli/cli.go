@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"provpipe/pkg/safetext"
 )
 
 // Exit statuses, the same for every tool.
@@ -49,10 +51,17 @@ func AsUsage(err error) error {
 // PartialError reports that some items failed while the others were done; it
 // maps to exit 1. Its message is a summary: the per-item errors were already
 // reported as they happened.
-type PartialError struct{ Failed, Total int }
+type PartialError struct {
+	Failed, Total int
+	Why           string // what stopped the run early, if something did
+}
 
 func (e *PartialError) Error() string {
-	return fmt.Sprintf("%d of %d failed", e.Failed, e.Total)
+	msg := fmt.Sprintf("%d of %d failed", e.Failed, e.Total)
+	if e.Why != "" {
+		msg += "; " + e.Why
+	}
+	return msg
 }
 
 // ErrInterrupted is returned by a tool that stopped on SIGINT after cleaning up.
@@ -120,7 +129,7 @@ func MainVars(name, description string, cmd Runner, vars map[string]string, args
 	if err != nil && !errors.Is(err, ErrInterrupted) {
 		var partial *PartialError
 		if !errors.As(err, &partial) || partial.Total > 0 {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			fmt.Fprintf(stderr, "%s: %s\n", name, printable(err.Error()))
 		}
 	}
 	return code
@@ -181,4 +190,14 @@ func ExpandGlobs(args []string) ([]string, error) {
 		out = append(out, m...)
 	}
 	return out, nil
+}
+
+// printable escapes an error's text line by line: it may carry what a
+// server sent, which must not reach the terminal raw.
+func printable(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = safetext.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -50,7 +51,23 @@ type Plan struct {
 	// Of is the input's full length, the M of "N of M"; 0 means len(users).
 	// It differs when users already warmed were left out (--done).
 	Of int
+	// CheckFirst warms the first user alone before the others start: if the
+	// server refuses that login, Run stops with a LoginRefusedError before
+	// any other user is tried (a wrong password or --auth is found at once,
+	// not one refused user at a time, each costing the server's
+	// failed-login delay).
+	CheckFirst bool
 }
+
+// LoginRefusedError is the refusal of the first user's login under
+// Plan.CheckFirst. Nothing else was tried.
+type LoginRefusedError struct {
+	User User
+	Err  error
+}
+
+func (e *LoginRefusedError) Error() string { return e.Err.Error() }
+func (e *LoginRefusedError) Unwrap() error { return e.Err }
 
 // Warmer makes one attempt at warming one user's folders. Its errors say
 // whether a retry may help: see Transient and AuthFailed.
@@ -61,14 +78,27 @@ type Warmer interface {
 // Run warms users with plan.Jobs sessions at once and calls emit once per
 // user, in input order, from one goroutine at a time. When ctx is cancelled
 // no new user is started; users in flight finish their current attempt.
-func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Result)) {
-	report, flush := inOrder(users, emit)
-	defer flush()
+// Its only error is a LoginRefusedError, under plan.CheckFirst.
+func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Result)) error {
 	of := plan.Of
 	if of == 0 {
 		of = len(users)
 	}
 	limiter := newLimiter(plan.Rate)
+	var first *Result // the first user's result, when warmed ahead
+	if plan.CheckFirst {
+		if i := slices.IndexFunc(users, func(u User) bool { return !plan.Skip[u.Login] }); i >= 0 {
+			res, started := warmUser(ctx, w, plan, limiter, users[i], of)
+			if started && errors.Is(res.Err, errAuthFailed) {
+				return &LoginRefusedError{User: users[i], Err: res.Err}
+			}
+			if started {
+				first = &res
+			}
+		}
+	}
+	report, flush := inOrder(users, emit)
+	defer flush()
 	queue := make(chan User)
 	var wg sync.WaitGroup
 	for range max(plan.Jobs, 1) {
@@ -87,6 +117,10 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 			report(Result{User: u, Of: of, Status: UserSkipped})
 			continue
 		}
+		if first != nil && u.Index == first.User.Index {
+			report(*first)
+			continue
+		}
 		select {
 		case queue <- u:
 		case <-ctx.Done():
@@ -97,6 +131,7 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	}
 	close(queue)
 	wg.Wait()
+	return nil
 }
 
 // inOrder returns a report func that holds results back until all users

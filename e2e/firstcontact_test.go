@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"provpipe/internal/dovecotlab"
+	"provpipe/internal/testenv"
+	"provpipe/pkg/mailsim"
+)
+
+// TestWrongAuthFoundAtOnce: against the real Dovecot, the Scalix login form
+// (the default --auth) is refused; sxwarm tries the first user only and
+// stops with exit 2, naming the form it sent, whatever the number of users.
+func TestWrongAuthFoundAtOnce(t *testing.T) {
+	users := map[string]map[string]int{}
+	var names []string
+	for i := 0; i < 40; i++ {
+		name := fmt.Sprintf("user%d", i)
+		users[name] = map[string]int{"INBOX": 3}
+		names = append(names, name)
+	}
+	d := startDovecot(t, users)
+	r := run(t, strings.Join(names, "\n")+"\n", "sxwarm", "--host", d.Addr, "-u", dovecotlab.MasterUser,
+		"--password-file", writeSecret(t, dovecotlab.MasterPassword))
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{`login check: user "user0": login refused`, `sent: LOGIN "mboxadmin:warmadmin:user0" (--auth mboxadmin)`, "master: Dovecot master user"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r.stdout != "" {
+		t.Errorf("results written for a run that did not start: %q", r.stdout)
+	}
+	if n := strings.Count(d.Log(), "auth failed"); n != 1 {
+		t.Errorf("Dovecot logged %d failed logins, want 1 (the check):\n%s", n, d.Log())
+	}
+}
+
+// TestRefusedFirstLoginNothingElseTried: on the embedded server, a refused
+// first user stops the run before any other login, with exit 2.
+func TestRefusedFirstLoginNothingElseTried(t *testing.T) {
+	srv, want := startSim(t, 20)
+	srv.SetFault("User0 Test0", mailsim.Fault{Kind: mailsim.RefuseLogin})
+	r := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "--auth", "master")
+	if r.code != 2 || !strings.Contains(r.stderr, `sent: LOGIN "User0 Test0*admin" (--auth master)`) {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if n := len(srv.Logins()); n != 0 {
+		t.Errorf("%d users logged in after the first was refused", n)
+	}
+}
+
+// TestMaxFailuresStopsEarly: with every login but the first refused,
+// --max-failures 3 stops starting users after the third failure; only the
+// users in flight then are reported besides.
+func TestMaxFailuresStopsEarly(t *testing.T) {
+	srv, want := startSim(t, 100)
+	for name := range want {
+		if name != "User0 Test0" {
+			srv.SetFault(name, mailsim.Fault{Kind: mailsim.RefuseLogin})
+		}
+	}
+	r := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "-j", "2", "--max-failures", "3")
+	if r.code != 1 || !strings.Contains(r.stderr, "stopped after 3 failed users (--max-failures)") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	failed := strings.Count(r.stdout, "\terror\t")
+	if failed < 3 || failed > 3+2 {
+		t.Errorf("%d failed users reported, want 3 and at most the 2 in flight:\n%s", failed, r.stdout)
+	}
+}
+
+// terminalView is what a terminal shows of output: each line as it ends up
+// after carriage returns and erase-line sequences.
+func terminalView(out string) []string {
+	var shown []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		var cur []rune
+		for _, seg := range strings.Split(line, "\r") {
+			if rest, ok := strings.CutPrefix(seg, "\x1b[K"); ok {
+				cur = cur[:0]
+				seg = rest
+			}
+			// without an erase, the segment overwrites from the line start
+			for i, r := range []rune(seg) {
+				if i < len(cur) {
+					cur[i] = r
+				} else {
+					cur = append(cur, r)
+				}
+			}
+		}
+		shown = append(shown, string(cur))
+	}
+	return shown
+}
+
+// TestTerminalNeverGarbled: text results on stdout and the progress line
+// on stderr share one terminal (under script(1)); no result line may show
+// progress text. For sxwarm itself and for make demo.
+func TestTerminalNeverGarbled(t *testing.T) {
+	script := testenv.RequireProgram(t, "script", "bsdutils")
+	srv, want := startSim(t, 30)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "users"), []byte("sxqueryadmin\n"+userNames(want)), 0o644)
+	bin := filepath.Dir(testenv.Binary(t, "sxwarm"))
+	cases := map[string]string{
+		"sxwarm": fmt.Sprintf("%s/sxwarm --host %s -u admin -w adminpw --rate 200 users", bin, srv.Addr()),
+		"demo":   fmt.Sprintf("TMPDIR=%s PROVPIPE_BIN=%s bash %s", dir, bin, filepath.Join(testenv.RepoRoot(), "demo", "run.sh")),
+	}
+	result := regexp.MustCompile(`^(Skipping: |[^:]+ \(\d+ of \d+\)\.\.\. )`)
+	for name, line := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := runIn(t, dir, "", script, "-qec", line, "/dev/null")
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
+			}
+			results := 0
+			for _, shown := range terminalView(r.stdout) {
+				if strings.Contains(shown, "Total: ") || strings.Contains(shown, "Skipping: ") {
+					results++
+					if !result.MatchString(shown) {
+						t.Errorf("garbled result line on the terminal: %q", shown)
+					}
+				}
+			}
+			if results < 25 {
+				t.Errorf("%d result lines on the terminal, want every user's:\n%q", results, r.stdout)
+			}
+		})
+	}
+}
