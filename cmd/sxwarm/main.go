@@ -59,8 +59,8 @@ type command struct {
 	Strict     bool     `help:"Count a missing folder as a failure."`
 	Skip       []string `default:"sxqueryadmin" help:"Skip this account (repeatable)."`
 
-	Jobs    int     `short:"j" default:"4" help:"Sessions at once."`
-	Rate    float64 `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
+	Jobs        int     `short:"j" default:"4" help:"Sessions at once."`
+	Rate        float64 `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
 	Retries     int     `default:"2" help:"Retries of a transient failure (connection lost, BYE, NO [UNAVAILABLE], timeout)."`
 	MaxFailures int     `placeholder:"N" help:"Stop starting new users after N failed users (users in flight finish); exit 1. 0: never stop."`
 
