@@ -138,3 +138,65 @@ func TestTerminalNeverGarbled(t *testing.T) {
 		})
 	}
 }
+
+// TestRunsThatDoNothingSaySo: no users on input is exit 2; a folder missing
+// for every user is a warning naming it; a passwd file is not a user list;
+// an account --skip names is not reported again by each --done rerun.
+func TestRunsThatDoNothingSaySo(t *testing.T) {
+	srv, want := startSim(t, 3)
+	base := []string{"--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "-q"}
+	r := run(t, "", "sxwarm", base...)
+	if r.code != 2 || !strings.Contains(r.stderr, "no users on input (stdin)") {
+		t.Errorf("empty input: exit %d: %s", r.code, r.stderr)
+	}
+	pipe := shell(t, "", "set -o pipefail; sxusers -f /nonexistent | sxwarm "+strings.Join(base, " "))
+	if pipe.code != 2 {
+		t.Errorf("failed sxusers | sxwarm: exit %d, want 2: %s", pipe.code, pipe.stderr)
+	}
+	r = run(t, userNames(want), "sxwarm", append(base, "-F", "INBOX,Calender")...)
+	if r.code != 0 || !strings.Contains(r.stderr, `folder "Calender" is missing for every user (3 users)`) {
+		t.Errorf("misspelt folder: exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, `folder "INBOX"`) {
+		t.Errorf("INBOX exists for every user, yet warned about: %s", r.stderr)
+	}
+	r = run(t, "", "sxusers", "-f", "/etc/passwd")
+	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "/etc/passwd:1: ':' in a user name") || strings.Contains(r.stderr, "root:") {
+		t.Errorf("passwd file: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	results := filepath.Join(dir, "done.tsv")
+	input := "sxqueryadmin\n" + userNames(want)
+	for round := 0; round < 3; round++ {
+		r = run(t, input, "sxwarm", append(base, "--done", results, "--append", results)...)
+		if r.code != 0 {
+			t.Fatalf("round %d: exit %d: %s", round, r.code, r.stderr)
+		}
+	}
+	if n := strings.Count(readFile(t, results), "sxqueryadmin\t-\tskipped"); n != 1 {
+		t.Errorf("sxqueryadmin reported skipped %d times over three runs, want once", n)
+	}
+	if !strings.Contains(r.stderr, "--done: 4 users already warmed or skipped, 0 to go") {
+		t.Errorf("rerun summary: %s", r.stderr)
+	}
+}
+
+// TestDryRunTouchesNoServer: --dry-run lists each user with the login form
+// that would be sent, honours --done and --skip, and needs no server.
+func TestDryRunTouchesNoServer(t *testing.T) {
+	dir := t.TempDir()
+	done := filepath.Join(dir, "done.tsv")
+	os.WriteFile(done, []byte("User0 Test0\tINBOX\tok\t1\t1\t0.1\n"), 0o644)
+	r := run(t, "sxqueryadmin\nUser0 Test0\nUser1 Test1\n", "sxwarm", "--host", "127.0.0.1:1", "-u", "warmadmin",
+		"--auth", "master", "-F", "INBOX", "--done", done, "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want := "sxqueryadmin\tskipped (--skip)\nUser1 Test1\tLOGIN \"User1 Test1*warmadmin\" (--auth master)\n"
+	if r.stdout != want {
+		t.Errorf("dry run listed\n%q\nwant\n%q", r.stdout, want)
+	}
+	if !strings.Contains(r.stderr, "1 user of 3 would be warmed; nothing was contacted") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+}

@@ -86,6 +86,9 @@ func (c *command) Run() error {
 		return cli.AsUsage(err)
 	}
 	entries = directory.Dedup(filter.Apply(entries))
+	if len(entries) == 0 && failed+len(bad) > 0 {
+		return cli.Usagef("no users: every line or name was refused (%d), see above", failed+len(bad))
+	}
 	if !c.Quiet {
 		fmt.Fprintf(os.Stderr, "Searching for users... found %d.\n", len(entries))
 	}

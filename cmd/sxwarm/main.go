@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"provpipe/pkg/cli"
 	"provpipe/pkg/outfiles"
 	"provpipe/pkg/platform"
+	"provpipe/pkg/safetext"
 	"provpipe/pkg/secret"
 	"provpipe/pkg/tlsconf"
 	"provpipe/pkg/userlist"
@@ -69,6 +71,7 @@ type command struct {
 	Done   string `placeholder:"FILE" help:"Skip users fully warmed in this earlier tsv or jsonl output (may be missing when it is also the --append file)."`
 	Append string `placeholder:"FILE" help:"Append results to FILE instead of stdout, one write per user (safe for several sxwarm at once, and for results of users finished after GNU parallel was interrupted)."`
 	Debug  bool   `help:"Print the IMAP exchange (or the API requests) on stderr, credentials redacted."`
+	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --skip), each with the login that would be sent; touch no server."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 }
 
@@ -84,6 +87,9 @@ func main() {
 }
 
 func (c *command) Run() error {
+	if c.DryRun {
+		return c.dryRun()
+	}
 	warmer, probe, err := c.warmer()
 	if err != nil {
 		return cli.AsUsage(err)
@@ -175,6 +181,10 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	var lre *warm.LoginRefusedError
 	if errors.As(refused, &lre) {
 		return cli.AsUsage(c.loginRefused(lre))
+	}
+	for _, f := range sum.MissingEverywhere() {
+		c.warn(fmt.Sprintf("folder %q is missing for every user (%s): is -F spelt as the server names it? (--all-folders --debug shows the names LIST gives)",
+			f, cli.Count(sum.Tried(f), "user")))
 	}
 	interrupted := signalled.Err() != nil
 	stopped := c.MaxFailures > 0 && failed >= c.MaxFailures && !interrupted && writeErr == nil
@@ -278,6 +288,48 @@ func (c *command) config() (*warm.Config, error) {
 	}
 	cfg.Password = pw
 	return cfg, nil
+}
+
+// dryRun lists the users a run would warm, with the login form of each,
+// as TSV: user, then the login or "skipped". No server is contacted and no
+// password is needed.
+func (c *command) dryRun() error {
+	if _, err := c.foldersAndJobs(); err != nil {
+		return cli.AsUsage(err)
+	}
+	if _, err := c.fetchItems(); err != nil {
+		return cli.AsUsage(err)
+	}
+	users, total, err := c.users()
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	skip := skipSet(c.Skip)
+	var b strings.Builder
+	for _, u := range users {
+		what := c.loginForm(u.Login)
+		if skip[u.Login] {
+			what = "skipped (--skip)"
+		}
+		fmt.Fprintf(&b, "%s\t%s\n", safetext.Escape(u.Login), what)
+	}
+	if _, err := io.WriteString(os.Stdout, b.String()); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if !c.Quiet {
+		c.warn(fmt.Sprintf("dry run: %s of %d would be warmed; nothing was contacted", cli.Count(len(users)-countSkipped(users, skip), "user"), total))
+	}
+	return nil
+}
+
+func countSkipped(users []warm.User, skip map[string]bool) int {
+	n := 0
+	for _, u := range users {
+		if skip[u.Login] {
+			n++
+		}
+	}
+	return n
 }
 
 // fetchItems is what each folder's FETCH asks for: --fetch, checked, or
@@ -394,6 +446,9 @@ func (c *command) users() ([]warm.User, int, error) {
 			return nil, 0, err
 		}
 	}
+	if len(entries) == 0 {
+		return nil, 0, fmt.Errorf("no users on input (%s): nothing to warm; did the command before the pipe fail?", c.inputName())
+	}
 	entries, dropped := userlist.Dedupe(entries)
 	for _, e := range dropped {
 		cli.Warnf(os.Stderr, "sxwarm", "%s: user %q is listed again; warmed once", e.Source, e.Login)
@@ -414,10 +469,25 @@ func (c *command) users() ([]warm.User, int, error) {
 	}
 	scope := warmreport.Scope{Folders: splitList(c.Folders), AllFolders: c.AllFolders, Strict: c.Strict}
 	kept := done.Remaining(users, scope)
-	if skipped := len(users) - len(kept); skipped > 0 {
-		cli.Warnf(os.Stderr, "sxwarm", "--done: %d users already warmed, %d to go", skipped, len(kept))
+	// An account --skip names was reported skipped once already: it is
+	// neither reported again nor counted as to go.
+	skip := skipSet(c.Skip)
+	kept = slices.DeleteFunc(kept, func(u warm.User) bool { return skip[u.Login] && done.Seen(u.Login) })
+	if already := len(users) - len(kept); already > 0 {
+		cli.Warnf(os.Stderr, "sxwarm", "--done: %s already warmed or skipped, %d to go", cli.Count(already, "user"), len(kept))
 	}
 	return kept, len(users), nil
+}
+
+// inputName names where the users came from, for messages.
+func (c *command) inputName() string {
+	switch {
+	case c.Users != "":
+		return "-U"
+	case len(c.Files) == 0:
+		return "stdin"
+	}
+	return strings.Join(c.Files, ", ")
 }
 
 // firstOfResumable: --done and --append name the same file, which does not

@@ -201,3 +201,11 @@ func printable(msg string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Count writes n and the noun, plural unless n is 1: "1 user", "2 users".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -39,8 +39,15 @@ type LineError struct {
 }
 
 func (e *LineError) Error() string {
+	if e.Text == "" {
+		return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg)
+	}
 	return fmt.Sprintf("%s:%d: %s: %q", e.Name, e.Line, e.Msg, e.Text)
 }
+
+// errPasswdLike refuses a line with a ':'. Its text is not echoed: a
+// shadow file's line holds a password hash.
+var errPasswdLike = errors.New("':' in a user name: this looks like a passwd or shadow entry, not a user listing (line not shown)")
 
 // maxLine bounds one line of a listing.
 const maxLine = 1 << 20
@@ -59,6 +66,8 @@ func ParseOmsearch(r io.Reader, name string) ([]Entry, []*LineError, error) {
 		}
 		e, ok, err := ParseLine(text)
 		switch {
+		case errors.Is(err, errPasswdLike):
+			bad = append(bad, &LineError{Name: name, Line: n, Msg: err.Error()})
 		case err != nil:
 			bad = append(bad, &LineError{Name: name, Line: n, Text: text, Msg: err.Error()})
 		case ok:
@@ -88,6 +97,11 @@ func ParseLine(line string) (e Entry, ok bool, err error) {
 	trimmed := strings.TrimSpace(line)
 	if trimmed == "" || strings.HasPrefix(trimmed, "#") || isHeader(trimmed) {
 		return Entry{}, false, nil
+	}
+	if strings.Contains(trimmed, ":") {
+		// No Scalix name or address has one; a passwd or shadow file does,
+		// and mboxadmin:ADMIN:USER logins would split a name at it.
+		return Entry{}, false, errPasswdLike
 	}
 	first, rest, _ := strings.Cut(trimmed, "/")
 	if _, _, tagged := cutTag(first); tagged {

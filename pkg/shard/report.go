@@ -33,7 +33,11 @@ func WriteSummary(w io.Writer, tool string, res *Result, opt Options) {
 	for _, s := range res.Shards {
 		fmt.Fprintf(&b, "%s: %-*s %9d records", tool, width, s.Path, s.Records)
 		if s.Schemas >= 0 {
-			fmt.Fprintf(&b, " %6d schemas", s.Schemas)
+			noun := "schemas"
+			if s.Schemas == 1 {
+				noun = "schema"
+			}
+			fmt.Fprintf(&b, " %6d %s", s.Schemas, noun)
 		}
 		b.WriteByte('\n')
 	}

@@ -114,6 +114,9 @@ func (d *Done) addJSON(line string) error {
 	return nil
 }
 
+// Seen reports whether the output has any record of user.
+func (d *Done) Seen(user string) bool { return d.latest[user] != nil }
+
 // Scope is what the run about to start warms: its folders (or all of them)
 // and whether a missing folder counts as a failure.
 type Scope struct {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"provpipe/pkg/cli"
 	"provpipe/pkg/safetext"
 	"provpipe/pkg/warm"
 )
@@ -202,6 +203,8 @@ type Summary struct {
 	OK, Missing, Failed, Partial, Skipped int
 	perFolder                             map[string][]float64
 	order                                 []string
+	tried, missing                        map[string]int // per folder name
+	triedOrder                            []string
 }
 
 // Add counts one result.
@@ -223,7 +226,16 @@ func (s *Summary) Add(r warm.Result) {
 			s.Missing++
 		}
 	}
+	if s.tried == nil {
+		s.tried, s.missing = map[string]int{}, map[string]int{}
+	}
 	for _, f := range r.Folders {
+		if s.tried[f.Name]++; s.tried[f.Name] == 1 {
+			s.triedOrder = append(s.triedOrder, f.Name)
+		}
+		if f.Status == warm.StatusMissing {
+			s.missing[f.Name]++
+		}
 		if f.Status != warm.StatusOK {
 			continue
 		}
@@ -234,6 +246,21 @@ func (s *Summary) Add(r warm.Result) {
 	}
 }
 
+// MissingEverywhere lists the folders that were missing for every user
+// that got to them: most likely a misspelt -F.
+func (s *Summary) MissingEverywhere() []string {
+	var out []string
+	for _, name := range s.triedOrder {
+		if s.missing[name] == s.tried[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Tried is the number of users whose folder name was tried.
+func (s *Summary) Tried(name string) int { return s.tried[name] }
+
 // Done is the number of users reported.
 func (s *Summary) Done() int { return s.OK + s.Failed + s.Partial + s.Skipped }
 
@@ -243,8 +270,8 @@ func (s *Summary) Write(w io.Writer, wall time.Duration, interrupted bool) {
 	if interrupted {
 		b.WriteString("sxwarm: interrupted; users not started are not reported (resume with --done)\n")
 	}
-	fmt.Fprintf(&b, "sxwarm: %d users ok (%d with missing folders), %d partial, %d failed, %d skipped in %.1fs\n",
-		s.OK, s.Missing, s.Partial, s.Failed, s.Skipped, wall.Seconds())
+	fmt.Fprintf(&b, "sxwarm: %s ok (%d with missing folders), %d partial, %d failed, %d skipped in %.1fs\n",
+		cli.Count(s.OK, "user"), s.Missing, s.Partial, s.Failed, s.Skipped, wall.Seconds())
 	for _, name := range s.order {
 		secs := s.perFolder[name]
 		sort.Float64s(secs)
