@@ -10,7 +10,7 @@ GO        ?= go
 # The fuzz targets and how long each runs in `make fuzz`.
 FUZZTIME  ?= 20s
 
-.PHONY: build standins test unit lint bench demo install install-files fuzz clean
+.PHONY: build standins test unit lint bench demo sandbox install install-files fuzz clean
 
 build: $(addprefix bin/,$(TOOLS))
 
@@ -69,3 +69,8 @@ install-files:
 
 clean:
 	rm -rf bin
+
+# A running embedded IMAP server, the README's files and variables, and the
+# createcontext stand-in on PATH: every README example can be pasted as is.
+sandbox: build standins
+	bash demo/sandbox.sh

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,8 +72,11 @@ type command struct {
 	Done   string `placeholder:"FILE" help:"Skip users fully warmed in this earlier tsv or jsonl output (may be missing when it is also the --append file)."`
 	Append string `placeholder:"FILE" help:"Append results to FILE instead of stdout, one write per user (safe for several sxwarm at once, and for results of users finished after GNU parallel was interrupted)."`
 	Debug  bool   `help:"Print the IMAP exchange (or the API requests) on stderr, credentials redacted."`
+	Report bool   `help:"Read the FILEs as results (tsv or jsonl, e.g. the --append file of any number of jobs) and print the summary of the whole run, then the users that failed (a user list for the re-run); --format jsonl for JSON."`
 	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --skip), each with the login that would be sent; touch no server."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
+
+	ProgressEvery time.Duration `placeholder:"DURATION" help:"Print a progress line to stderr this often when stderr is not a terminal (a log, GNU parallel), e.g. 30s."`
 }
 
 const description = `Warm every user's IMAP folders before their first login.
@@ -90,6 +94,9 @@ func (c *command) Run() error {
 	if c.DryRun {
 		return c.dryRun()
 	}
+	if c.Report {
+		return c.report()
+	}
 	warmer, probe, err := c.warmer()
 	if err != nil {
 		return cli.AsUsage(err)
@@ -97,6 +104,9 @@ func (c *command) Run() error {
 	users, total, err := c.users()
 	if err != nil {
 		return cli.AsUsage(err)
+	}
+	if total == 0 { // an input that lists nobody on purpose: said so
+		return nil
 	}
 	if err := probe(); err != nil {
 		return cli.AsUsage(err)
@@ -152,10 +162,22 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
 	start := time.Now()
 	var writeErr error
-	lost, failed := 0, 0
+	lost := 0
 	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
-		Skip: skipSet(c.Skip), Strict: c.Strict, Of: total, CheckFirst: true}
-	refused := warm.Run(ctx, w, plan, users, func(r warm.Result) {
+		Skip: skipSet(c.Skip), Strict: c.Strict, Of: total, CheckFirst: true, MaxFailures: c.MaxFailures}
+	var mu sync.Mutex // sum, shared with the --progress-every ticker
+	if c.ProgressEvery > 0 && !progress {
+		stopTicker := everyTick(c.ProgressEvery, func() {
+			mu.Lock()
+			line := warmreport.ProgressLine(&sum, len(users), start)
+			mu.Unlock()
+			io.WriteString(os.Stderr, line+"\n")
+		})
+		defer stopTicker()
+	}
+	runErr := warm.Run(ctx, w, plan, users, func(r warm.Result) {
+		mu.Lock()
+		defer mu.Unlock()
 		sum.Add(r)
 		if progress { // the result line must not start where the progress line is
 			io.WriteString(os.Stderr, clearLine)
@@ -166,11 +188,6 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 			lost++
 			stopRun()
 		}
-		if r.Status == warm.UserFailed || r.Status == warm.UserPartial {
-			if failed++; c.MaxFailures > 0 && failed == c.MaxFailures {
-				stopRun()
-			}
-		}
 		if progress {
 			warmreport.Progress(os.Stderr, &sum, len(users), start)
 		}
@@ -179,7 +196,7 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 		io.WriteString(os.Stderr, clearLine)
 	}
 	var lre *warm.LoginRefusedError
-	if errors.As(refused, &lre) {
+	if errors.As(runErr, &lre) {
 		return cli.AsUsage(c.loginRefused(lre))
 	}
 	for _, f := range sum.MissingEverywhere() {
@@ -187,13 +204,16 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 			f, cli.Count(sum.Tried(f), "user")))
 	}
 	interrupted := signalled.Err() != nil
-	stopped := c.MaxFailures > 0 && failed >= c.MaxFailures && !interrupted && writeErr == nil
-	if !c.Quiet || interrupted || stopped {
+	stopped := errors.Is(runErr, warm.ErrMaxFailures) && !interrupted && writeErr == nil
+	switch {
+	case !c.Quiet:
 		sum.Write(os.Stderr, time.Since(start), interrupted)
+	case interrupted: // -q: the one line that says the output is incomplete
+		io.WriteString(os.Stderr, warmreport.InterruptedNote)
 	}
 	switch {
 	case stopped:
-		return &cli.PartialError{Failed: failed, Total: sum.Done(),
+		return &cli.PartialError{Failed: sum.Failed + sum.Partial, Total: sum.Done(),
 			Why: fmt.Sprintf("stopped after %d failed users (--max-failures); users not started are not reported (resume with --done)", c.MaxFailures)}
 	case writeErr != nil:
 		return fmt.Errorf("write results: %w; stopped, with the results of %d users warmed but not recorded (the next run with --done warms them again)", writeErr, lost)
@@ -223,6 +243,23 @@ func (c *command) destination() (io.Writer, func(), error) {
 }
 
 func (c *command) warn(msg string) { cli.Warnf(os.Stderr, "sxwarm", "%s", msg) }
+
+// everyTick calls fn every d until the returned func is called.
+func everyTick(d time.Duration, fn func()) (stop func()) {
+	t := time.NewTicker(d)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				fn()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}
 
 // clearLine returns to the start of the terminal line and clears it.
 const clearLine = "\r\x1b[K"
@@ -288,6 +325,34 @@ func (c *command) config() (*warm.Config, error) {
 	}
 	cfg.Password = pw
 	return cfg, nil
+}
+
+// report summarises the results files of a whole run, each user's latest
+// record counting once.
+func (c *command) report() error {
+	files, err := cli.ExpandGlobs(c.Files)
+	if err != nil {
+		return cli.AsUsage(err)
+	}
+	if len(files) == 0 {
+		return cli.Usagef("--report needs the results files: sxwarm --report done.tsv [more.tsv ...]")
+	}
+	done := &warmreport.Done{}
+	for _, f := range files {
+		if err := done.Read(f, "--report", c.warn); err != nil {
+			return cli.AsUsage(err)
+		}
+	}
+	rep := warmreport.NewReport(files, done.Results(c.Strict))
+	if c.Format == "jsonl" {
+		err = rep.WriteJSON(os.Stdout)
+	} else {
+		err = rep.WriteText(os.Stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
 }
 
 // dryRun lists the users a run would warm, with the login form of each,
@@ -441,13 +506,20 @@ func (c *command) users() ([]warm.User, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	stdin := &countingReader{r: os.Stdin}
 	if c.Users == "" {
-		if entries, err = userlist.ReadFiles(c.Files, os.Stdin, userlist.Format(c.Input)); err != nil {
+		if entries, err = userlist.ReadFiles(c.Files, stdin, userlist.Format(c.Input)); err != nil {
 			return nil, 0, err
 		}
 	}
 	if len(entries) == 0 {
-		return nil, 0, fmt.Errorf("no users on input (%s): nothing to warm; did the command before the pipe fail?", c.inputName())
+		if c.Users == "" && c.inputBytes(stdin) > 0 {
+			// Comments or blank lines only: a list that is empty on
+			// purpose (a --report of a run where nobody failed).
+			c.warn(fmt.Sprintf("no users in %s (only comments or blank lines): nothing to warm", c.inputName()))
+			return nil, 0, nil
+		}
+		return nil, 0, fmt.Errorf("no users on input (%s is empty): nothing to warm; did the command before the pipe fail?", c.inputName())
 	}
 	entries, dropped := userlist.Dedupe(entries)
 	for _, e := range dropped {
@@ -477,6 +549,29 @@ func (c *command) users() ([]warm.User, int, error) {
 		cli.Warnf(os.Stderr, "sxwarm", "--done: %s already warmed or skipped, %d to go", cli.Count(already, "user"), len(kept))
 	}
 	return kept, len(users), nil
+}
+
+// countingReader counts what was read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// inputBytes is how much input there was: stdin as read, files by size.
+func (c *command) inputBytes(stdin *countingReader) int64 {
+	total := stdin.n
+	for _, f := range c.Files {
+		if st, err := os.Stat(f); err == nil && f != "-" {
+			total += st.Size()
+		}
+	}
+	return total
 }
 
 // inputName names where the users came from, for messages.

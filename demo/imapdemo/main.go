@@ -2,9 +2,10 @@
 // (pkg/mailsim) on 127.0.0.1 with demo users, standing in for a Scalix
 // server. It writes the users as omsearch would list them, prints its
 // address on stdout and serves until its stdin closes, so the demo script
-// can never leave it running.
+// can never leave it running; with -keep (make sandbox) it serves until
+// SIGINT or SIGTERM instead.
 //
-//	imapdemo -users N -list FILE -password-file FILE
+//	imapdemo [-keep] -users N -list FILE -password-file FILE
 package main
 
 import (
@@ -12,7 +13,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"provpipe/pkg/mailsim"
 )
@@ -24,14 +27,23 @@ func main() {
 	users := flag.Int("users", 24, "demo users besides sxadmin and sxqueryadmin")
 	list := flag.String("list", "users.list", "write the omsearch-style user listing here")
 	pwFile := flag.String("password-file", "admin.pw", "write the admin password here")
+	keep := flag.Bool("keep", false, "serve until SIGINT or SIGTERM, not until stdin closes")
 	flag.Parse()
-	if err := serve(*users, *list, *pwFile); err != nil {
+	until := func() { io.Copy(io.Discard, os.Stdin) }
+	if *keep {
+		until = func() {
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			<-sigs
+		}
+	}
+	if err := serve(*users, *list, *pwFile, until); err != nil {
 		fmt.Fprintln(os.Stderr, "imapdemo:", err)
 		os.Exit(1)
 	}
 }
 
-func serve(n int, list, pwFile string) error {
+func serve(n int, list, pwFile string, until func()) error {
 	const password = "demo-admin-secret"
 	srv := mailsim.New(mailsim.Options{Admin: admin, AdminPassword: password})
 	var listing strings.Builder
@@ -60,7 +72,7 @@ func serve(n int, list, pwFile string) error {
 	}
 	defer srv.Close()
 	fmt.Println(srv.Addr())
-	io.Copy(io.Discard, os.Stdin)
+	until()
 	return nil
 }
 

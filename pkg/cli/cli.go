@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -101,7 +102,7 @@ func Main(name, description string, cmd Runner, args []string, stderr io.Writer)
 
 // MainVars is Main with extra variables for the flags' ${...} defaults.
 func MainVars(name, description string, cmd Runner, vars map[string]string, args []string, stderr io.Writer) int {
-	kv := kong.Vars{"version": Version}
+	kv := kong.Vars{"version": fmt.Sprintf("%s (provpipe) %s, built with %s for %s/%s", name, Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)}
 	for k, v := range vars {
 		kv[k] = v
 	}

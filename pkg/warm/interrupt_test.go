@@ -67,3 +67,28 @@ func TestNoLoginAfterInterrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxFailures: failures are counted as they happen; once the limit is
+// reached no new user starts, the ones in flight are reported, and Run
+// says why it stopped.
+func TestMaxFailures(t *testing.T) {
+	for _, jobs := range []int{1, 4} {
+		w := &countingWarmer{flaky: true}
+		users := make([]User, 100)
+		for i := range users {
+			users[i] = User{Login: "u" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Index: i + 1}
+		}
+		var reported atomic.Int32
+		err := Run(context.Background(), w, Plan{Jobs: jobs, MaxFailures: 3}, users, func(Result) { reported.Add(1) })
+		if !errors.Is(err, ErrMaxFailures) {
+			t.Errorf("-j %d: Run returned %v", jobs, err)
+		}
+		calls := w.calls.Load()
+		if calls < 3 || calls > int32(3+jobs-1) {
+			t.Errorf("-j %d: %d users tried, want 3 to %d", jobs, calls, 3+jobs-1)
+		}
+		if reported.Load() != calls {
+			t.Errorf("-j %d: %d tried, %d reported", jobs, calls, reported.Load())
+		}
+	}
+}

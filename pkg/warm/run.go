@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,7 +58,14 @@ type Plan struct {
 	// not one refused user at a time, each costing the server's
 	// failed-login delay).
 	CheckFirst bool
+	// MaxFailures stops starting new users once this many users failed
+	// (counted as they fail, not as they are reported); 0: never.
+	MaxFailures int
 }
+
+// ErrMaxFailures is Run's error when Plan.MaxFailures stopped it; users in
+// flight then were finished and reported, the others not started.
+var ErrMaxFailures = errors.New("stopped after too many failed users")
 
 // LoginRefusedError is the refusal of the first user's login under
 // Plan.CheckFirst. Nothing else was tried.
@@ -78,8 +86,15 @@ type Warmer interface {
 // Run warms users with plan.Jobs sessions at once and calls emit once per
 // user, in input order, from one goroutine at a time. When ctx is cancelled
 // no new user is started; users in flight finish their current attempt.
-// Its only error is a LoginRefusedError, under plan.CheckFirst.
+// Its errors: a LoginRefusedError under plan.CheckFirst, ErrMaxFailures.
 func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Result)) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var failures atomic.Int64
+	tooMany := func(r Result) bool {
+		failed := r.Status == UserFailed || r.Status == UserPartial
+		return failed && plan.MaxFailures > 0 && failures.Add(1) >= int64(plan.MaxFailures)
+	}
 	of := plan.Of
 	if of == 0 {
 		of = len(users)
@@ -94,6 +109,9 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 			}
 			if started {
 				first = &res
+				if tooMany(res) {
+					stop()
+				}
 			}
 		}
 	}
@@ -107,6 +125,9 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 			defer wg.Done()
 			for u := range queue {
 				if res, started := warmUser(ctx, w, plan, limiter, u, of); started {
+					if tooMany(res) {
+						stop() // no new user starts; those in flight finish
+					}
 					report(res)
 				}
 			}
@@ -131,6 +152,9 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	}
 	close(queue)
 	wg.Wait()
+	if plan.MaxFailures > 0 && failures.Load() >= int64(plan.MaxFailures) {
+		return ErrMaxFailures
+	}
 	return nil
 }
 

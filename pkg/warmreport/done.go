@@ -7,24 +7,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"provpipe/pkg/safetext"
 	"provpipe/pkg/warm"
 )
 
-// Done is what an earlier TSV or JSON lines output says of each user: the
+// Done is what an earlier TSV or JSON lines output says of each user (its
+// zero value is empty, ready to Read): the
 // folders of the user's latest record and how each went. A later record
 // replaces an earlier one, so a user who failed and was warmed on resume
 // counts as warmed.
 type Done struct {
 	latest map[string]*record
+	order  []string // users in the order first seen
 }
 
 // record is one user's result in the output: in TSV, consecutive rows.
 type record struct {
 	folders map[string]string // folder -> status
 	failed  bool              // the user failed before or beside its folders
+	skipped bool
+	rows    []warm.FolderResult // the folders in order, with their figures
 }
 
 // continuedBy tells whether a row for folder can belong to this record: a
@@ -43,27 +48,36 @@ func (rec *record) continuedBy(folder string) bool {
 // failed on a full disk, a killed process) is left out with a warning; any
 // other line that is not a result is an error naming the file and line.
 func ReadDone(path string, warn func(string)) (*Done, error) {
+	d := &Done{latest: map[string]*record{}}
+	if err := d.Read(path, "--done", warn); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Read adds the records of one more output file; flag names the option
+// in messages.
+func (d *Done) Read(path, flag string, warn func(string)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--done: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	defer f.Close()
-	d := &Done{latest: map[string]*record{}}
 	r := bufio.NewReaderSize(f, 64<<10)
 	var current string // the user whose TSV rows are being read
 	for n := 1; ; n++ {
 		line, err := r.ReadString('\n')
 		if errors.Is(err, io.EOF) {
 			if line != "" {
-				warn(fmt.Sprintf("--done %s:%d: last line is cut short (an interrupted write); its user is warmed again", path, n))
+				warn(fmt.Sprintf("%s %s:%d: last line is cut short (an interrupted write); left out", flag, path, n))
 			}
-			return d, nil
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--done %s: %w", path, err)
+			return fmt.Errorf("%s %s: %w", flag, path, err)
 		}
 		if current, err = d.add(strings.TrimRight(line, "\r\n"), n, current); err != nil {
-			return nil, fmt.Errorf("--done %s:%d: %w", path, n, err)
+			return fmt.Errorf("%s %s:%d: %w", flag, path, n, err)
 		}
 	}
 }
@@ -82,10 +96,9 @@ func (d *Done) add(line string, n int, current string) (string, error) {
 		user, folder := safetext.Unescape(fields[0]), safetext.Unescape(fields[1])
 		rec := d.latest[user]
 		if user != current || !rec.continuedBy(folder) {
-			rec = &record{folders: map[string]string{}}
-			d.latest[user] = rec
+			rec = d.newRecord(user)
 		}
-		rec.addRow(folder, fields[2])
+		rec.addRow(folder, fields[2:])
 		return user, nil
 	case strings.TrimSpace(line) == "":
 		return "", nil
@@ -93,12 +106,32 @@ func (d *Done) add(line string, n int, current string) (string, error) {
 	return "", errors.New("neither a TSV nor a JSON lines result")
 }
 
-func (rec *record) addRow(folder, status string) {
+// newRecord starts the user's latest record.
+func (d *Done) newRecord(user string) *record {
+	if d.latest == nil {
+		d.latest = map[string]*record{}
+	}
+	if d.latest[user] == nil {
+		d.order = append(d.order, user)
+	}
+	rec := &record{folders: map[string]string{}}
+	d.latest[user] = rec
+	return rec
+}
+
+// addRow adds a TSV row: status, messages, bytes, seconds.
+func (rec *record) addRow(folder string, fields []string) {
+	status := fields[0]
 	if folder == "-" {
-		rec.failed = true // login failed, connection lost after the folders, or skipped
+		// login failed, connection lost after the folders, or skipped
+		rec.failed, rec.skipped = true, status == warm.UserSkipped
 		return
 	}
 	rec.folders[folder] = status
+	messages, _ := strconv.Atoi(fields[1])
+	bytes, _ := strconv.ParseInt(fields[2], 10, 64)
+	secs, _ := strconv.ParseFloat(fields[3], 64)
+	rec.rows = append(rec.rows, warm.FolderResult{Name: folder, Status: status, Messages: messages, Bytes: bytes, Seconds: secs})
 }
 
 func (d *Done) addJSON(line string) error {
@@ -106,11 +139,12 @@ func (d *Done) addJSON(line string) error {
 	if err := json.Unmarshal([]byte(line), &u); err != nil {
 		return err
 	}
-	rec := &record{folders: map[string]string{}, failed: u.Error != "" || u.Status == warm.UserSkipped}
+	rec := d.newRecord(u.User)
+	rec.failed, rec.skipped = u.Error != "" || u.Status == warm.UserSkipped, u.Status == warm.UserSkipped
 	for _, f := range u.Folders {
 		rec.folders[f.Name] = f.Status
+		rec.rows = append(rec.rows, warm.FolderResult{Name: f.Name, Status: f.Status, Messages: f.Messages, Bytes: f.Bytes, Seconds: f.Seconds})
 	}
-	d.latest[u.User] = rec
 	return nil
 }
 

@@ -205,6 +205,9 @@ type Summary struct {
 	order                                 []string
 	tried, missing                        map[string]int // per folder name
 	triedOrder                            []string
+	Messages                              int
+	Bytes                                 int64
+	Seconds                               float64 // of all folders, summed
 }
 
 // Add counts one result.
@@ -236,6 +239,9 @@ func (s *Summary) Add(r warm.Result) {
 		if f.Status == warm.StatusMissing {
 			s.missing[f.Name]++
 		}
+		s.Messages += f.Messages
+		s.Bytes += f.Bytes
+		s.Seconds += f.Seconds
 		if f.Status != warm.StatusOK {
 			continue
 		}
@@ -264,20 +270,51 @@ func (s *Summary) Tried(name string) int { return s.tried[name] }
 // Done is the number of users reported.
 func (s *Summary) Done() int { return s.OK + s.Failed + s.Partial + s.Skipped }
 
+// InterruptedNote says that an interrupted run's output is incomplete; it
+// is printed even with -q.
+const InterruptedNote = "sxwarm: interrupted; users not started are not reported (resume with --done)\n"
+
 // Write prints the summary in whole lines.
 func (s *Summary) Write(w io.Writer, wall time.Duration, interrupted bool) {
 	var b strings.Builder
 	if interrupted {
-		b.WriteString("sxwarm: interrupted; users not started are not reported (resume with --done)\n")
+		b.WriteString(InterruptedNote)
 	}
-	fmt.Fprintf(&b, "sxwarm: %s ok (%d with missing folders), %d partial, %d failed, %d skipped in %.1fs\n",
-		cli.Count(s.OK, "user"), s.Missing, s.Partial, s.Failed, s.Skipped, wall.Seconds())
+	fmt.Fprintf(&b, "sxwarm: %s in %.1fs\n", s.Counts(), wall.Seconds())
+	for _, f := range s.Folders() {
+		fmt.Fprintf(&b, "sxwarm: %s\n", f)
+	}
+	io.WriteString(w, b.String())
+}
+
+// Counts is the summary's first line without the time: users ok, with
+// missing folders, partial, failed, skipped.
+func (s *Summary) Counts() string {
+	return fmt.Sprintf("%s ok (%d with missing folders), %d partial, %d failed, %d skipped",
+		cli.Count(s.OK, "user"), s.Missing, s.Partial, s.Failed, s.Skipped)
+}
+
+// FolderStats is the timing of one folder name over all users.
+type FolderStats struct {
+	Name          string  `json:"name"`
+	MedianSeconds float64 `json:"median_seconds"`
+	P95Seconds    float64 `json:"p95_seconds"`
+	Count         int     `json:"folders"`
+}
+
+func (f FolderStats) String() string {
+	return fmt.Sprintf("%-20s median %.3fs  p95 %.3fs  (%d folders)", f.Name+":", f.MedianSeconds, f.P95Seconds, f.Count)
+}
+
+// Folders gives each folder name's median and p95 seconds, in first-seen order.
+func (s *Summary) Folders() []FolderStats {
+	var out []FolderStats
 	for _, name := range s.order {
 		secs := s.perFolder[name]
 		sort.Float64s(secs)
-		fmt.Fprintf(&b, "sxwarm: %-20s median %.3fs  p95 %.3fs  (%d folders)\n", name+":", quantile(secs, 0.5), quantile(secs, 0.95), len(secs))
+		out = append(out, FolderStats{Name: name, MedianSeconds: round3(quantile(secs, 0.5)), P95Seconds: round3(quantile(secs, 0.95)), Count: len(secs)})
 	}
-	io.WriteString(w, b.String())
+	return out
 }
 
 // quantile of sorted values, nearest rank.
@@ -289,8 +326,13 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// Progress writes a status line to a terminal.
+// Progress writes a status line to a terminal, over the previous one.
 func Progress(w io.Writer, s *Summary, total int, start time.Time) {
+	io.WriteString(w, "\r\x1b[K"+ProgressLine(s, total, start))
+}
+
+// ProgressLine is the status: users done of total, failed, rate, ETA.
+func ProgressLine(s *Summary, total int, start time.Time) string {
 	done := s.Done()
 	el := time.Since(start).Seconds()
 	rate := float64(done) / max(el, 0.001)
@@ -298,5 +340,5 @@ func Progress(w io.Writer, s *Summary, total int, start time.Time) {
 	if rate > 0 {
 		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
 	}
-	fmt.Fprintf(w, "\r\x1b[Ksxwarm: %d of %d users, %d failed, %.1f users/s, ETA %s", done, total, s.Failed+s.Partial, rate, eta)
+	return fmt.Sprintf("sxwarm: %d of %d users, %d failed, %.1f users/s, ETA %s", done, total, s.Failed+s.Partial, rate, eta)
 }

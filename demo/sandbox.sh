@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make sandbox: leave a running embedded IMAP server (the demo's), the files
+# the README's examples use and the createcontext stand-in on PATH, so that
+# every example can be pasted as is:
+#   make sandbox && cd sandbox && . ./env.sh
+# Stop it with: kill "$(cat sandbox/imapdemo.pid)"
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${SANDBOX:-$root/sandbox}
+bin=${PROVPIPE_BIN:-$root/bin}
+mkdir -p "$dir"
+cd "$dir"
+if [ -f imapdemo.pid ] && kill -0 "$(cat imapdemo.pid)" 2>/dev/null; then
+	echo "sandbox: already running in $dir (kill \"\$(cat $dir/imapdemo.pid)\" to stop it)" >&2
+	exit 0
+fi
+(cd "$root" && go build -o "$dir/imapdemo" ./demo/imapdemo)
+cp "$root/demo/schemas.csv" .
+rm -f addr
+# -keep: serve until SIGTERM, not until stdin closes; nohup keeps it past
+# this shell.
+nohup ./imapdemo -keep -users 30 -list users.list -password-file sxadmin.pw >addr 2>imapdemo.log </dev/null &
+echo $! >imapdemo.pid
+for _ in $(seq 100); do [ -s addr ] && break; sleep 0.05; done
+[ -s addr ] || { echo "sandbox: the server did not start; see $dir/imapdemo.log" >&2; exit 1; }
+mkdir -p oxstate
+cat >env.sh <<ENV
+# Source this file (. ./env.sh) in $dir: the README's variables and PATH.
+export IMAP_HOST=$(cat addr)
+export PATH="$bin:$bin/standin:\$PATH"
+export PW=context-admin-secret MASTER_PW=oxadminmaster-secret
+export OXSIM_STATE="$dir/oxstate"   # what the createcontext stand-in has created
+ENV
+cat >&2 <<MSG
+sandbox: an embedded IMAP server on $(cat addr) (pid $(cat imapdemo.pid)), with
+  users.list (30 users, sxadmin, sxqueryadmin), sxadmin.pw, schemas.csv, env.sh
+  cd $dir && . ./env.sh       then paste the README's examples
+  kill "\$(cat $dir/imapdemo.pid)"   stops the server
+The LDAP examples need an LDAP server of your own (LDAP_URL, query.pw).
+MSG
