@@ -226,3 +226,38 @@ func TestSandbox(t *testing.T) {
 		t.Errorf("stopping the sandbox server: %s", stop.stderr)
 	}
 }
+
+// TestCheckOnlyLogsIn: --check logs in and out as every user and warms
+// nothing: no FETCH, no EXAMINE; a refused user is a failure (exit 1), and
+// a checked user is not "done" for a later --done run.
+func TestCheckOnlyLogsIn(t *testing.T) {
+	srv, want := startSim(t, 5)
+	srv.SetFault("User3 Test3", mailsim.Fault{Kind: mailsim.RefuseLogin})
+	dir := t.TempDir()
+	results := filepath.Join(dir, "check.tsv")
+	r := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "--check", "--append", results)
+	if r.code != 1 || !strings.Contains(r.stderr, `user "User3 Test3": login refused`) {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	rows := parseTSV(t, readFile(t, results))
+	if len(rows) != 5 {
+		t.Fatalf("%d rows, want one per user: %+v", len(rows), rows)
+	}
+	for _, row := range rows {
+		wantStatus := "login-ok"
+		if row.user == "User3 Test3" {
+			wantStatus = "error"
+		}
+		if row.folder != "-" || row.status != wantStatus {
+			t.Errorf("%s: %s %s, want - %s", row.user, row.folder, row.status, wantStatus)
+		}
+		if n := len(srv.Fetches(row.user)); n != 0 {
+			t.Errorf("%s: %d FETCHes in a --check", row.user, n)
+		}
+	}
+	srv.SetFault("User3 Test3", mailsim.Fault{})
+	again := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "-q", "--done", results)
+	if again.code != 0 || len(parseTSV(t, again.stdout)) != 5*4 { // every user warmed: a row per folder
+		t.Errorf("after --check, --done warmed: exit %d, %d rows: %s", again.code, len(parseTSV(t, again.stdout)), again.stderr)
+	}
+}

@@ -73,6 +73,7 @@ type command struct {
 	Append string `placeholder:"FILE" help:"Append results to FILE instead of stdout, one write per user (safe for several sxwarm at once, and for results of users finished after GNU parallel was interrupted)."`
 	Debug  bool   `help:"Print the IMAP exchange (or the API requests) on stderr, credentials redacted."`
 	Report bool   `help:"Read the FILEs as results (tsv or jsonl, e.g. the --append file of any number of jobs) and print the summary of the whole run, then the users that failed (a user list for the re-run); --format jsonl for JSON."`
+	Check  bool   `help:"Only log in and out as every user, warming nothing: finds refused logins (and the right --auth) before the real run."`
 	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --skip), each with the login that would be sent; touch no server."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 
@@ -118,8 +119,8 @@ func (c *command) Run() error {
 // server can be reached.
 func (c *command) warmer() (warm.Warmer, func() error, error) {
 	if c.Via == "platform" {
-		if c.Fetch != "" || c.Profile != "default" {
-			return nil, nil, fmt.Errorf("--fetch and --profile are for IMAP; the Platform API reads what it reads")
+		if c.Fetch != "" || c.Profile != "default" || c.Check {
+			return nil, nil, fmt.Errorf("--fetch, --profile and --check are for IMAP; the Platform API reads what it reads")
 		}
 		p, err := c.platform()
 		if err != nil {
@@ -298,7 +299,7 @@ func (c *command) config() (*warm.Config, error) {
 	cfg := &warm.Config{
 		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
 		Admin: c.User, Auth: warm.Auth(c.Auth), MasterSep: c.MasterSep,
-		Folders: splitList(c.Folders), AllFolders: c.AllFolders,
+		Folders: splitList(c.Folders), AllFolders: c.AllFolders, LoginOnly: c.Check,
 	}
 	var err error
 	if cfg.Fetch, err = c.fetchItems(); err != nil {

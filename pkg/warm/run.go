@@ -28,6 +28,8 @@ type Result struct {
 	Folders  []FolderResult
 	Err      error // why the user failed (login, connection), if it did
 	Attempts int
+	// LoginOnly: the login was checked and nothing warmed (--check).
+	LoginOnly bool
 }
 
 // Missing counts folders reported missing.
@@ -220,6 +222,7 @@ func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User
 		delay *= 2
 	}
 	res.User, res.Of = u, of
+	res.LoginOnly = res.LoginOnly && res.Err == nil
 	res.Seconds = time.Since(start).Seconds()
 	res.Status = res.status(plan.Strict)
 	return res, true
@@ -239,6 +242,10 @@ func (cfg *Config) WarmOnce(u User) Result {
 	s, err := dial(cfg, u)
 	if err != nil {
 		return Result{Err: fmt.Errorf("user %q: %w", u.Login, err)}
+	}
+	if cfg.LoginOnly {
+		s.logout()
+		return Result{LoginOnly: true}
 	}
 	folders := cfg.Folders
 	if cfg.AllFolders {

@@ -52,6 +52,7 @@ type Config struct {
 	Folders        []string
 	AllFolders     bool
 	Fetch          string // FETCH items (see CheckFetchItems); "" is the default profile
+	LoginOnly      bool   // log in and out, warm nothing (sxwarm --check)
 	Debug          io.Writer
 }
 

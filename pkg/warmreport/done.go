@@ -122,6 +122,9 @@ func (d *Done) newRecord(user string) *record {
 // addRow adds a TSV row: status, messages, bytes, seconds.
 func (rec *record) addRow(folder string, fields []string) {
 	status := fields[0]
+	if folder == "-" && status == StatusLoginOK {
+		return // a --check: the login worked, nothing was warmed
+	}
 	if folder == "-" {
 		// login failed, connection lost after the folders, or skipped
 		rec.failed, rec.skipped = true, status == warm.UserSkipped

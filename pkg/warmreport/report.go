@@ -18,6 +18,10 @@ import (
 	"provpipe/pkg/warm"
 )
 
+// StatusLoginOK is the status of a user whose login --check tried and the
+// server accepted; nothing was warmed.
+const StatusLoginOK = "login-ok"
+
 // Formats.
 const (
 	Text  = "text"
@@ -100,6 +104,10 @@ func writeText(b *strings.Builder, r warm.Result) {
 		b.WriteString(" error\n")
 		return
 	}
+	if r.LoginOnly {
+		fmt.Fprintf(b, " login ok %.2f\n", r.Seconds)
+		return
+	}
 	total := 0.0
 	for _, f := range r.Folders {
 		switch f.Status {
@@ -118,6 +126,9 @@ func writeText(b *strings.Builder, r warm.Result) {
 func rows(r warm.Result) [][]string {
 	if r.Status == warm.UserSkipped {
 		return [][]string{{r.User.Login, "-", "skipped", "0", "0", "0.000"}}
+	}
+	if r.LoginOnly {
+		return [][]string{{r.User.Login, "-", StatusLoginOK, "0", "0", fmt.Sprintf("%.3f", r.Seconds)}}
 	}
 	if len(r.Folders) == 0 {
 		return [][]string{{r.User.Login, "-", warm.StatusError, "0", "0", fmt.Sprintf("%.3f", r.Seconds)}}
@@ -180,6 +191,9 @@ func writeJSON(b *strings.Builder, r warm.Result) {
 		Seconds: round3(r.Seconds), Folders: []jsonFolder{}}
 	if r.Err != nil {
 		u.Error = r.Err.Error()
+	}
+	if r.LoginOnly {
+		u.Status = StatusLoginOK
 	}
 	for _, f := range r.Folders {
 		jf := jsonFolder{Name: f.Name, Status: f.Status, Messages: f.Messages, Bytes: f.Bytes, Seconds: round3(f.Seconds)}
