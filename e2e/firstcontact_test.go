@@ -68,7 +68,7 @@ func TestMaxFailuresStopsEarly(t *testing.T) {
 		}
 	}
 	r := run(t, userNames(want), "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "-j", "2", "--max-failures", "3")
-	if r.code != 1 || !strings.Contains(r.stderr, "stopped after 3 failed users (--max-failures)") {
+	if r.code != 1 || !strings.Contains(r.stderr, "stopped (--max-failures): 3 users failed with a refused login") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	failed := strings.Count(r.stdout, "\terror\t")
@@ -158,7 +158,8 @@ func TestRunsThatDoNothingSaySo(t *testing.T) {
 		t.Errorf("failed sxusers | sxwarm: exit %d, want 2: %s", pipe.code, pipe.stderr)
 	}
 	r = run(t, userNames(want), "sxwarm", append(base, "-F", "INBOX,Calender")...)
-	if r.code != 0 || !strings.Contains(r.stderr, `folder "Calender" is missing for every user (3 users)`) {
+	if r.code != 0 || !strings.Contains(r.stderr, `folder "Calender" is missing for every user (3 users)`) ||
+		!strings.Contains(r.stderr, "User0 Test0 has: ") || !strings.Contains(r.stderr, "Sent Items") {
 		t.Errorf("misspelt folder: exit %d: %s", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, `folder "INBOX"`) {

@@ -164,6 +164,7 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	start := time.Now()
 	var writeErr error
 	lost := 0
+	var offered []string // the first user's folders, listed if one was missing
 	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
 		Skip: skipSet(c.Skip), Strict: c.Strict, Of: total, CheckFirst: true, MaxFailures: c.MaxFailures}
 	var mu sync.Mutex // sum, shared with the --progress-every ticker
@@ -180,6 +181,9 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		sum.Add(r)
+		if offered == nil && len(r.Offered) > 0 {
+			offered = append([]string{r.User.Login}, r.Offered...)
+		}
 		if progress { // the result line must not start where the progress line is
 			io.WriteString(os.Stderr, clearLine)
 		}
@@ -201,8 +205,12 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 		return cli.AsUsage(c.loginRefused(lre))
 	}
 	for _, f := range sum.MissingEverywhere() {
-		c.warn(fmt.Sprintf("folder %q is missing for every user (%s): is -F spelt as the server names it? (--all-folders --debug shows the names LIST gives)",
-			f, cli.Count(sum.Tried(f), "user")))
+		hint := "--all-folders --debug shows the names LIST gives"
+		if len(offered) > 0 {
+			hint = fmt.Sprintf("%s has: %s", offered[0], safetext.Escape(strings.Join(offered[1:], ", ")))
+		}
+		c.warn(fmt.Sprintf("folder %q is missing for every user (%s): is -F spelt as the server names it? (%s)",
+			f, cli.Count(sum.Tried(f), "user"), hint))
 	}
 	interrupted := signalled.Err() != nil
 	stopped := errors.Is(runErr, warm.ErrMaxFailures) && !interrupted && writeErr == nil
@@ -215,7 +223,7 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 	switch {
 	case stopped:
 		return &cli.PartialError{Failed: sum.Failed + sum.Partial, Total: sum.Done(),
-			Why: fmt.Sprintf("stopped after %d failed users (--max-failures); users not started are not reported (resume with --done)", c.MaxFailures)}
+			Why: fmt.Sprintf("stopped (--max-failures): %v; users not started are not reported (resume with --done)", strings.TrimPrefix(runErr.Error(), warm.ErrMaxFailures.Error()+": "))}
 	case writeErr != nil:
 		return fmt.Errorf("write results: %w; stopped, with the results of %d users warmed but not recorded (the next run with --done warms them again)", writeErr, lost)
 	case interrupted:

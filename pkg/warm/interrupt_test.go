@@ -3,6 +3,7 @@ package warm
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,7 +81,7 @@ func TestMaxFailures(t *testing.T) {
 		}
 		var reported atomic.Int32
 		err := Run(context.Background(), w, Plan{Jobs: jobs, MaxFailures: 3}, users, func(Result) { reported.Add(1) })
-		if !errors.Is(err, ErrMaxFailures) {
+		if !errors.Is(err, ErrMaxFailures) || !strings.Contains(err.Error(), "3 users failed with a lost connection or a timeout") {
 			t.Errorf("-j %d: Run returned %v", jobs, err)
 		}
 		calls := w.calls.Load()

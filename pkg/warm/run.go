@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +29,9 @@ type Result struct {
 	Attempts int
 	// LoginOnly: the login was checked and nothing warmed (--check).
 	LoginOnly bool
+	// Offered holds the user's selectable folders, listed when a folder was
+	// missing and the user had ListIfMissing.
+	Offered []string
 }
 
 // Missing counts folders reported missing.
@@ -60,8 +62,9 @@ type Plan struct {
 	// not one refused user at a time, each costing the server's
 	// failed-login delay).
 	CheckFirst bool
-	// MaxFailures stops starting new users once this many users failed
-	// (counted as they fail, not as they are reported); 0: never.
+	// MaxFailures stops starting new users once this many users failed in
+	// the same way (see FailureKind), counted as they fail, not as they are
+	// reported; 0: never.
 	MaxFailures int
 }
 
@@ -92,10 +95,20 @@ type Warmer interface {
 func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Result)) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	var failures atomic.Int64
+	var mu sync.Mutex
+	failures := map[string]int{} // per FailureKind
+	stoppedBy := ""
 	tooMany := func(r Result) bool {
-		failed := r.Status == UserFailed || r.Status == UserPartial
-		return failed && plan.MaxFailures > 0 && failures.Add(1) >= int64(plan.MaxFailures)
+		if plan.MaxFailures == 0 || r.Status != UserFailed && r.Status != UserPartial {
+			return false
+		}
+		kind := FailureKind(r)
+		mu.Lock()
+		defer mu.Unlock()
+		if failures[kind]++; failures[kind] >= plan.MaxFailures && stoppedBy == "" {
+			stoppedBy = kind
+		}
+		return stoppedBy != ""
 	}
 	of := plan.Of
 	if of == 0 {
@@ -105,7 +118,9 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	var first *Result // the first user's result, when warmed ahead
 	if plan.CheckFirst {
 		if i := slices.IndexFunc(users, func(u User) bool { return !plan.Skip[u.Login] }); i >= 0 {
-			res, started := warmUser(ctx, w, plan, limiter, users[i], of)
+			u := users[i]
+			u.ListIfMissing = true
+			res, started := warmUser(ctx, w, plan, limiter, u, of)
 			if started && errors.Is(res.Err, errAuthFailed) {
 				return &LoginRefusedError{User: users[i], Err: res.Err}
 			}
@@ -154,10 +169,31 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	}
 	close(queue)
 	wg.Wait()
-	if plan.MaxFailures > 0 && failures.Load() >= int64(plan.MaxFailures) {
-		return ErrMaxFailures
+	if stoppedBy != "" {
+		return fmt.Errorf("%w: %d users failed with %s", ErrMaxFailures, plan.MaxFailures, stoppedBy)
 	}
 	return nil
+}
+
+// FailureKind sorts a failed result for --max-failures: many refused
+// logins mean a wrong password or scheme, many timeouts a server in
+// trouble; a mix of single causes is normal in a large run.
+func FailureKind(r Result) string {
+	err := r.Err
+	for _, f := range r.Folders {
+		if err == nil && f.Err != nil {
+			err = f.Err
+		}
+	}
+	switch {
+	case errors.Is(err, errAuthFailed):
+		return "a refused login"
+	case IsTransient(err):
+		return "a lost connection or a timeout"
+	case err == nil:
+		return "a missing folder (--strict)"
+	}
+	return "a folder error"
 }
 
 // inOrder returns a report func that holds results back until all users
@@ -265,6 +301,9 @@ func (cfg *Config) WarmOnce(u User) Result {
 			s.close() // the connection is gone or in doubt: retry the user
 			return res
 		}
+	}
+	if u.ListIfMissing && res.Missing() > 0 {
+		res.Offered, _ = s.listFolders() // a hint only: its failure costs nothing
 	}
 	s.logout()
 	return res

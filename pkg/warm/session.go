@@ -61,6 +61,10 @@ type User struct {
 	Login    string
 	Password string // only with AuthUser
 	Index    int    // 1-based position in the input
+	// ListIfMissing asks for the user's folder names (Result.Offered) when
+	// a folder is missing: Run sets it on the first user, so a misspelt -F
+	// can be answered with the names the server has.
+	ListIfMissing bool
 }
 
 // Folder statuses.
