@@ -204,6 +204,10 @@ func TestDryRunTouchesNoServer(t *testing.T) {
 	if !strings.Contains(r.stderr, "1 user of 3 would be warmed; nothing was contacted") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
+	r = run(t, "User1 Test1\nUser12 Test12\nUser2 Test2\n", "sxwarm", "-u", "warmadmin", "--dry-run", "--match", "^User1")
+	if got := strings.Count(r.stdout, "\n"); r.code != 0 || got != 2 || strings.Contains(r.stdout, "User2") {
+		t.Errorf("--match ^User1: exit %d, %q", r.code, r.stdout)
+	}
 }
 
 // TestSandbox: make sandbox's script leaves a server running with the

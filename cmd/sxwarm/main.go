@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ type command struct {
 	Files []string `arg:"" optional:"" help:"Files of user names (one per line, or CSV with a login column); - is stdin (the default)."`
 	Users string   `short:"U" placeholder:"A,B,C" help:"Comma-separated user names, instead of files."`
 	Input string   `default:"auto" enum:"auto,lines,csv" help:"Input format: auto, lines or csv."`
+	Match string   `placeholder:"REGEX" help:"Warm only the users whose login matches this regular expression (the others keep their place in N of M)."`
 
 	Via      string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
 	Host     string `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
@@ -541,8 +543,11 @@ func (c *command) users() ([]warm.User, int, error) {
 		}
 		users[i] = warm.User{Login: e.Login, Password: e.Password, Index: i + 1}
 	}
+	if users, err = c.matching(users); err != nil {
+		return nil, 0, err
+	}
 	if c.Done == "" || c.firstOfResumable() {
-		return users, len(users), nil
+		return users, len(entries), nil
 	}
 	done, err := warmreport.ReadDone(c.Done, c.warn)
 	if err != nil {
@@ -557,7 +562,19 @@ func (c *command) users() ([]warm.User, int, error) {
 	if already := len(users) - len(kept); already > 0 {
 		cli.Warnf(os.Stderr, "sxwarm", "--done: %s already warmed or skipped, %d to go", cli.Count(already, "user"), len(kept))
 	}
-	return kept, len(users), nil
+	return kept, len(entries), nil
+}
+
+// matching keeps the users --match selects, in their input positions.
+func (c *command) matching(users []warm.User) ([]warm.User, error) {
+	if c.Match == "" {
+		return users, nil
+	}
+	re, err := regexp.Compile(c.Match)
+	if err != nil {
+		return nil, fmt.Errorf("--match: %w", err)
+	}
+	return slices.DeleteFunc(users, func(u warm.User) bool { return !re.MatchString(u.Login) }), nil
 }
 
 // countingReader counts what was read through it.
