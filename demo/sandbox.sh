@@ -19,9 +19,11 @@ cp "$root/demo/schemas.csv" .
 rm -f addr
 # -keep: serve until SIGTERM, not until stdin closes; nohup keeps it past
 # this shell.
-nohup ./imapdemo -keep -users 30 -list users.list -password-file sxadmin.pw >addr 2>imapdemo.log </dev/null &
+ldap=()
+if command -v slapd >/dev/null; then ldap=(-ldap "$dir"); fi
+nohup ./imapdemo -keep "${ldap[@]}" -users 30 -list users.list -password-file sxadmin.pw >addr 2>imapdemo.log </dev/null &
 echo $! >imapdemo.pid
-for _ in $(seq 100); do [ -s addr ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ -s addr ] && break; sleep 0.05; done
 [ -s addr ] || { echo "sandbox: the server did not start; see $dir/imapdemo.log" >&2; exit 1; }
 mkdir -p oxstate
 cat >env.sh <<ENV
@@ -31,10 +33,15 @@ export PATH="$bin:$bin/standin:\$PATH"
 export PW=context-admin-secret MASTER_PW=oxadminmaster-secret
 export OXSIM_STATE="$dir/oxstate"   # what the createcontext stand-in has created
 ENV
+if [ -s ldap.url ]; then echo "export LDAP_URL=$(cat ldap.url)" >>env.sh; fi
 cat >&2 <<MSG
 sandbox: an embedded IMAP server on $(cat addr) (pid $(cat imapdemo.pid)), with
   users.list (30 users, sxadmin, sxqueryadmin), sxadmin.pw, schemas.csv, env.sh
   cd $dir && . ./env.sh       then paste the README's examples
   kill "\$(cat $dir/imapdemo.pid)"   stops the server
-The LDAP examples need an LDAP server of your own (LDAP_URL, query.pw).
 MSG
+if [ -s ldap.url ]; then
+	echo "  and OpenLDAP on $(cat ldap.url) (LDAP_URL, query.pw), stopped with the server" >&2
+else
+	echo "  (no slapd here: the LDAP examples need apt-get install slapd, or an LDAP server of your own)" >&2
+fi

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -227,8 +228,16 @@ func TestSandbox(t *testing.T) {
 	if example.code != 0 || strings.TrimSpace(example.stdout) != "32" {
 		t.Errorf("README example in the sandbox: exit %d, %q users: %s", example.code, example.stdout, example.stderr)
 	}
+	testenv.RequireProgram(t, "slapd", "slapd")
+	ldap := shell(t, dir, `. ./env.sh && sxusers --ldap "$LDAP_URL" --bind-dn cn=sxqueryadmin,o=Scalix --bind-password-file query.pw -q | wc -l`)
+	if ldap.code != 0 || strings.TrimSpace(ldap.stdout) != "31" { // sxadmin and the 30 users
+		t.Errorf("README's LDAP example in the sandbox: exit %d, %q: %s", ldap.code, ldap.stdout, ldap.stderr)
+	}
 	if stop := shell(t, "", "kill "+pid+" && while kill -0 "+pid+" 2>/dev/null; do sleep 0.05; done"); stop.code != 0 {
 		t.Errorf("stopping the sandbox server: %s", stop.stderr)
+	}
+	if ps, _ := exec.Command("pgrep", "-f", filepath.Join(dir, "slapd.conf")).Output(); len(ps) > 0 {
+		t.Errorf("slapd left running after the sandbox stopped: %s", ps)
 	}
 }
 

@@ -28,6 +28,7 @@ func main() {
 	list := flag.String("list", "users.list", "write the omsearch-style user listing here")
 	pwFile := flag.String("password-file", "admin.pw", "write the admin password here")
 	keep := flag.Bool("keep", false, "serve until SIGINT or SIGTERM, not until stdin closes")
+	ldapDir := flag.String("ldap", "", "also run a throwaway OpenLDAP with the users in this directory (writes ldap.url and query.pw there)")
 	flag.Parse()
 	until := func() { io.Copy(io.Discard, os.Stdin) }
 	if *keep {
@@ -37,13 +38,13 @@ func main() {
 			<-sigs
 		}
 	}
-	if err := serve(*users, *list, *pwFile, until); err != nil {
+	if err := serve(*users, *list, *pwFile, *ldapDir, until); err != nil {
 		fmt.Fprintln(os.Stderr, "imapdemo:", err)
 		os.Exit(1)
 	}
 }
 
-func serve(n int, list, pwFile string, until func()) error {
+func serve(n int, list, pwFile, ldapDir string, until func()) error {
 	const password = "demo-admin-secret"
 	srv := mailsim.New(mailsim.Options{Admin: admin, AdminPassword: password})
 	var listing strings.Builder
@@ -53,8 +54,10 @@ func serve(n int, list, pwFile string, until func()) error {
 	}
 	// sxqueryadmin is the directory's query account: listed, no mailbox.
 	listing.WriteString("sxqueryadmin/CN=sxqueryadmin/OU1=demo/OU2=scalix\n")
+	names := []string{admin}
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("User%d Test%d", i, i)
+		names = append(names, name)
 		fmt.Fprintf(&listing, "%s/S=Test%d/G=User%d/OU1=demo/OU2=scalix\n", name, i, i)
 		// User2 never opened a calendar: its folder is reported missing.
 		if err := srv.AddUser(name, "", folders(i+1, i != 2)); err != nil {
@@ -66,6 +69,13 @@ func serve(n int, list, pwFile string, until func()) error {
 	}
 	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
 		return err
+	}
+	if ldapDir != "" {
+		stop, err := startLDAP(ldapDir, names)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
 		return err
