@@ -216,7 +216,7 @@ gobench() {
 	echo "### Go benchmarks"
 	echo
 	echo '```'
-	(cd "$root" && go test -run '^$' -bench . -benchtime 2s ./pkg/... | grep -E '^(Benchmark|ok|pkg)')
+	(cd "$root" && go test -run '^$' -bench . -benchtime 2s ./internal/... | grep -E '^(Benchmark|ok|pkg)')
 	echo '```'
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/testenv"
 )
 
 // body generates n one-line records of varied length; the last one without

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/dovecotlab"
-	"provpipe/internal/testenv"
-	"provpipe/pkg/warm"
+	"provpipe/internal/scalix/warm"
+	"provpipe/internal/testserver/dovecotlab"
+	"provpipe/internal/testserver/testenv"
 )
 
 // startDovecot starts a throwaway Dovecot for one test (see dovecotlab).

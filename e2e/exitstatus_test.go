@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // readmeExitStatuses reads the statuses of the README's exit-status table.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/dovecotlab"
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/dovecotlab"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // TestWrongAuthFoundAtOnce: against the real Dovecot, the Scalix login form

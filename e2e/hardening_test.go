@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/testenv"
 )
 
 // contextsCSV writes ctxrows output for n contexts into dir/name.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/testenv"
 )
 
 // result is what a command did.

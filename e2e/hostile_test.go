@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/testenv"
 )
 
 // hostileServer accepts connections on 127.0.0.1 and hands each to serve,

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/testenv"
 )
 
 // TestManPagesMatchHelp: each tool's man page (what make install writes)

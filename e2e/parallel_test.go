@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/dovecotlab"
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/dovecotlab"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // writeListing writes an omsearch-style listing of users.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"provpipe/pkg/warm"
+	"provpipe/internal/scalix/warm"
 )
 
 // TestProfilesChangeWhatIsFetched: each --profile (and --fetch) sends its

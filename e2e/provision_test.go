@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/oxsim"
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/oxsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // oxPlatform is a throwaway "Open-Xchange platform": the createcontext

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/oxsim"
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/oxsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // shellBlock is one fenced shell block of the README.

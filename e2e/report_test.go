@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // countsLine takes "N users ok (...), ... skipped" out of a summary or a report.

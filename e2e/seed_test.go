@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/testenv"
 )
 
 // TestMatchesSeedScript runs the documented Open-Xchange script (rebuilt in

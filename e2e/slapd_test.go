@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/loopback"
-	"provpipe/internal/testcert"
-	"provpipe/internal/testenv"
+	"provpipe/internal/testserver/loopback"
+	"provpipe/internal/testserver/testcert"
+	"provpipe/internal/testserver/testenv"
 )
 
 // slapd is a throwaway OpenLDAP server started for one test: a Scalix-like

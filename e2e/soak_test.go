@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // soakFaults gives a share of the users a fault, the same ones every run

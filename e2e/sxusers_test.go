@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testenv"
 )
 
 // listingLogins is what testdata/omsearch/listing.txt holds, in order, with

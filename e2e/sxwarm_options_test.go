@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"testing"
 
-	"provpipe/internal/testcert"
-	"provpipe/internal/testenv"
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/testcert"
+	"provpipe/internal/testserver/testenv"
 )
 
 // startTLSSim starts an embedded server speaking TLS from the first byte

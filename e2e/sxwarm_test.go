@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
 )
 
 var standardFolders = []string{"INBOX", "Calendar", "Contacts", "Sent Items"}

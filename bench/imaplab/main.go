@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"provpipe/internal/dovecotlab"
+	"provpipe/internal/testserver/dovecotlab"
 )
 
 func main() {

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"os"
 
-	"provpipe/pkg/cli"
-	"provpipe/pkg/ctxrows"
-	"provpipe/pkg/schemas"
-	"provpipe/pkg/secret"
+	"provpipe/internal/openxchange/ctxrows"
+	"provpipe/internal/openxchange/schemas"
+	"provpipe/internal/shared/cli"
+	"provpipe/internal/shared/secret"
 )
 
 type command struct {

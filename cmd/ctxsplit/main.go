@@ -8,9 +8,9 @@ import (
 	"io"
 	"os"
 
-	"provpipe/pkg/cli"
-	"provpipe/pkg/outfiles"
-	"provpipe/pkg/shard"
+	"provpipe/internal/openxchange/shard"
+	"provpipe/internal/shared/cli"
+	"provpipe/internal/shared/outfiles"
 )
 
 type command struct {

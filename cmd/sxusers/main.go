@@ -11,11 +11,11 @@ import (
 	"regexp"
 	"time"
 
-	"provpipe/pkg/cli"
-	"provpipe/pkg/directory"
-	"provpipe/pkg/ldapdir"
-	"provpipe/pkg/secret"
-	"provpipe/pkg/tlsconf"
+	"provpipe/internal/scalix/directory"
+	"provpipe/internal/scalix/ldapdir"
+	"provpipe/internal/shared/cli"
+	"provpipe/internal/shared/secret"
+	"provpipe/internal/shared/tlsconf"
 )
 
 type command struct {

@@ -20,15 +20,15 @@ import (
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
 
-	"provpipe/pkg/cli"
-	"provpipe/pkg/outfiles"
-	"provpipe/pkg/platform"
-	"provpipe/pkg/safetext"
-	"provpipe/pkg/secret"
-	"provpipe/pkg/tlsconf"
-	"provpipe/pkg/userlist"
-	"provpipe/pkg/warm"
-	"provpipe/pkg/warmreport"
+	"provpipe/internal/scalix/platform"
+	"provpipe/internal/scalix/userlist"
+	"provpipe/internal/scalix/warm"
+	"provpipe/internal/scalix/warmreport"
+	"provpipe/internal/shared/cli"
+	"provpipe/internal/shared/outfiles"
+	"provpipe/internal/shared/safetext"
+	"provpipe/internal/shared/secret"
+	"provpipe/internal/shared/tlsconf"
 )
 
 type command struct {

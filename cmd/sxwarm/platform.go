@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"provpipe/pkg/platform"
+	"provpipe/internal/scalix/platform"
 )
 
 // platform builds the Platform API warmer from the flags.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"provpipe/internal/loopback"
+	"provpipe/internal/testserver/loopback"
 )
 
 // The sandbox directory's query account, as README's LDAP examples bind.

@@ -1,5 +1,5 @@
 // Command imapdemo serves `make demo`: the project's embedded IMAP server
-// (pkg/mailsim) on 127.0.0.1 with demo users, standing in for a Scalix
+// (internal/testserver/mailsim) on 127.0.0.1 with demo users, standing in for a Scalix
 // server. It writes the users as omsearch would list them, prints its
 // address on stdout and serves until its stdin closes, so the demo script
 // can never leave it running; with -keep (make sandbox) it serves until
@@ -17,7 +17,7 @@ import (
 	"strings"
 	"syscall"
 
-	"provpipe/pkg/mailsim"
+	"provpipe/internal/testserver/mailsim"
 )
 
 // Demo admin: acts as every user with mboxadmin:ADMIN:USER logins.

@@ -1,0 +1,114 @@
+package shard
+
+import (
+	"fmt"
+	"sync"
+
+	"provpipe/internal/shared/outfiles"
+)
+
+// batchSize is how much a shard collects before its bytes are written.
+const batchSize = 256 << 10
+
+// batcher collects records per shard and writes full batches from a second
+// goroutine, so parsing the input and the write system calls overlap.
+type batcher struct {
+	files   []*outfiles.File
+	pending [][]byte
+	queue   chan batch
+	free    chan []byte
+	done    chan struct{}
+	mu      sync.Mutex
+	err     error
+	closed  bool
+}
+
+type batch struct {
+	shard int
+	data  []byte
+}
+
+func newBatcher(files []*outfiles.File) *batcher {
+	b := &batcher{
+		files:   files,
+		pending: make([][]byte, len(files)),
+		queue:   make(chan batch, 4),
+		free:    make(chan []byte, 8),
+		done:    make(chan struct{}),
+	}
+	go b.writeLoop()
+	return b
+}
+
+func (b *batcher) writeLoop() {
+	defer close(b.done)
+	for x := range b.queue {
+		if b.failed() == nil {
+			if _, err := b.files[x.shard].Write(x.data); err != nil {
+				b.setErr(fmt.Errorf("write %s: %w", b.files[x.shard].Path, err))
+			}
+		}
+		select {
+		case b.free <- x.data[:0]:
+		default:
+		}
+	}
+}
+
+func (b *batcher) setErr(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+func (b *batcher) failed() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+// add queues one record for a shard.
+func (b *batcher) add(shard int, raw []byte) error {
+	p := b.pending[shard]
+	if p == nil {
+		p = b.buffer()
+	}
+	p = append(p, raw...)
+	if len(p) >= batchSize {
+		b.queue <- batch{shard, p}
+		p = nil
+		if err := b.failed(); err != nil {
+			return err
+		}
+	}
+	b.pending[shard] = p
+	return nil
+}
+
+func (b *batcher) buffer() []byte {
+	select {
+	case buf := <-b.free:
+		return buf
+	default:
+		return make([]byte, 0, batchSize+4096)
+	}
+}
+
+// close writes what is pending and waits for the writer; it may be called
+// again (by a deferred call after an early return).
+func (b *batcher) close() error {
+	if b.closed {
+		return b.failed()
+	}
+	b.closed = true
+	for shard, p := range b.pending {
+		if len(p) > 0 {
+			b.queue <- batch{shard, p}
+		}
+	}
+	close(b.queue)
+	<-b.done
+	return b.failed()
+}

@@ -1,0 +1,133 @@
+package shard
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"provpipe/internal/shared/outfiles"
+)
+
+func TestBalance(t *testing.T) {
+	cases := []struct {
+		name   string
+		counts map[string]int
+		order  []string
+		shards int
+		want   map[string]int
+	}{
+		{"equal keys spread", map[string]int{"a": 5, "b": 5, "c": 5}, []string{"a", "b", "c"}, 3, map[string]int{"a": 0, "b": 1, "c": 2}},
+		{"largest first", map[string]int{"s": 1, "m": 4, "l": 9, "t": 3}, []string{"s", "m", "l", "t"}, 2, map[string]int{"l": 0, "m": 1, "t": 1, "s": 1}},
+		{"more shards than keys", map[string]int{"a": 1}, []string{"a"}, 4, map[string]int{"a": 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := balance(c.counts, c.order, c.shards); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("balance = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestPaths(t *testing.T) {
+	cases := []struct {
+		n    int
+		last string
+	}{{1, "p01.csv"}, {9, "p09.csv"}, {99, "p99.csv"}, {100, "p100.csv"}, {1000, "p1000.csv"}}
+	for _, c := range cases {
+		paths := Paths("p", c.n)
+		if len(paths) != c.n || paths[c.n-1] != c.last {
+			t.Errorf("Paths(p,%d) ends %q", c.n, paths[len(paths)-1])
+		}
+	}
+}
+
+func TestStaleShards(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"c-01.csv", "c-03.csv", "c-04.csv", "c-006.csv", "c-100.csv", "c-x.csv", "c-1.csv"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	got := StaleShards(dir+"/c-", 2)
+	want := []string{dir + "/c-006.csv", dir + "/c-03.csv", dir + "/c-04.csv", dir + "/c-100.csv"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stale %v, want %v", got, want)
+	}
+}
+
+// TestSplitAbortLeavesNothing checks that an error mid-stream leaves the
+// directory as it was once the set is aborted.
+func TestSplitAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	set := outfiles.New(false)
+	in := "a,b\n" + strings.Repeat("1,2\n", 100000) + "3\n"
+	_, err := Split(strings.NewReader(in), "in", Options{Shards: 4, Prefix: dir + "/x-"}, set)
+	if err == nil || !strings.Contains(err.Error(), "in:100002: record has 1 fields") {
+		t.Fatalf("error %v", err)
+	}
+	set.Abort()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %v", entries)
+	}
+}
+
+// BenchmarkSplitRoundRobin measures the CSV-aware split on ctxrows-like rows.
+func BenchmarkSplitRoundRobin(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("contextid,username,password,displayname,schema-name\n")
+	for i := 0; i < 100000; i++ {
+		fmt.Fprintf(&sb, "\"%d\",\"oxadmin\",\"secret\",\"Admin Context %d\",\"schema_%d\"\n", i, i, i%9)
+	}
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		dir := b.TempDir()
+		set := outfiles.New(true)
+		if _, err := Split(strings.NewReader(in), "in", Options{Shards: 8, Prefix: dir + "/c-"}, set); err != nil {
+			b.Fatal(err)
+		}
+		if err := set.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	stats := func(records ...int) *Result {
+		r := &Result{Keys: 9}
+		for i, n := range records {
+			r.Shards = append(r.Shards, Stat{Path: fmt.Sprintf("s%02d.csv", i+1), Records: n})
+			r.Records += n
+		}
+		return r
+	}
+	cases := []struct {
+		name string
+		res  *Result
+		opt  Options
+		want []string // substrings, one per warning
+	}{
+		{"even", stats(300, 300, 300), Options{By: "schema"}, nil},
+		{"uneven", stats(3000, 2000, 2000, 2000), Options{By: "schema"}, []string{"largest holds 1.33x the mean; 9 keys of schema divide evenly into -n 1, -n 3, -n 9 shards"}},
+		{"a shard without key", stats(500, 500, 0), Options{By: "schema"}, []string{"s03.csv got none", "largest holds 1.50x"}},
+		{"round-robin says nothing of keys", stats(3000, 0), Options{}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := Warnings(c.res, c.opt)
+			if len(got) != len(c.want) {
+				t.Fatalf("warnings %q, want %d", got, len(c.want))
+			}
+			for i, w := range c.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %q lacks %q", got[i], w)
+				}
+			}
+		})
+	}
+	if got := len(stats(1, 0, 1).Written(true)); got != 2 {
+		t.Errorf("key mode hands %d shards to the import, want the 2 with records", got)
+	}
+}
