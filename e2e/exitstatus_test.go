@@ -82,6 +82,25 @@ func TestExitStatusTable(t *testing.T) {
 				return signalStatus(func(*testing.T) *exec.Cmd { return cmd }, waitForChild)(t)
 			}},
 			{"sxwarm", "SIGINT mid-run", sxwarmInterrupted},
+			{"sxusers", "SIGTERM while reading stdin", func(t *testing.T) int {
+				cmd := exec.Command(testenv.Binary(t, "sxusers"), "-f", "-")
+				stdin, err := cmd.StdinPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				stdin.Write([]byte("User0 Test0\n"))
+				return signalWith(syscall.SIGTERM, func(*testing.T) *exec.Cmd { return cmd }, func(*testing.T, *exec.Cmd) {
+					time.Sleep(200 * time.Millisecond)
+					// The writer of the pipe is stopped too (as a shell's
+					// job is), so the input ends just after the signal.
+					time.AfterFunc(100*time.Millisecond, func() { stdin.Close() })
+				})(t)
+			}},
+		},
+		143: {
+			{"ctxrows", "SIGTERM", signalWith(syscall.SIGTERM, func(t *testing.T) *exec.Cmd {
+				return exec.Command(testenv.Binary(t, "ctxrows"), "-p", "x", "-e", "2000000000")
+			}, func(*testing.T, *exec.Cmd) { time.Sleep(200 * time.Millisecond) })},
 		},
 	}
 	documented := readmeExitStatuses(t)
@@ -123,13 +142,18 @@ func sxwarmStatus(fault func(*mailsim.Server)) func(t *testing.T) int {
 // signalStatus starts a command, waits as ready says, sends SIGINT and
 // returns the status a shell would show.
 func signalStatus(start func(*testing.T) *exec.Cmd, ready func(*testing.T, *exec.Cmd)) func(t *testing.T) int {
+	return signalWith(os.Interrupt, start, ready)
+}
+
+// signalWith is signalStatus with another signal.
+func signalWith(sig os.Signal, start func(*testing.T) *exec.Cmd, ready func(*testing.T, *exec.Cmd)) func(t *testing.T) int {
 	return func(t *testing.T) int {
 		cmd := start(t)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		ready(t, cmd)
-		cmd.Process.Signal(os.Interrupt)
+		cmd.Process.Signal(sig)
 		cmd.Wait()
 		return shellExitStatus(cmd.ProcessState)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"syscall"
 	"time"
 
 	"provpipe/internal/scalix/directory"
@@ -67,13 +68,15 @@ func (c *command) Run() error {
 	if err != nil {
 		return cli.AsUsage(err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT and SIGTERM stop the listing (omsearch, a file or stdin, LDAP)
+	// with exit 130 and nothing written.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	src, bad, closeSrc, err := c.source(ctx, specs != nil)
+	if ctx.Err() != nil { // omsearch stopped by the signal, not refused; or stdin ended by it
+		return cli.ErrInterrupted
+	}
 	if err != nil {
-		if ctx.Err() != nil { // omsearch was stopped by SIGINT, not refused
-			return cli.ErrInterrupted
-		}
 		return cli.AsUsage(err)
 	}
 	defer closeSrc()
@@ -81,6 +84,9 @@ func (c *command) Run() error {
 		cli.Warnf(os.Stderr, "sxusers", "%v", le)
 	}
 	entries, failed, err := c.collect(src, specs)
+	if ctx.Err() != nil {
+		return cli.ErrInterrupted
+	}
 	if err != nil {
 		// The directory failed as a whole (a refused search): nothing was done.
 		return cli.AsUsage(err)
