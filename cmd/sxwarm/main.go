@@ -160,7 +160,10 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 			format = warmreport.Text
 		}
 	}
-	out := warmreport.NewWriter(dest, os.Stderr, format, c.Header)
+	out, err := warmreport.NewWriter(dest, os.Stderr, format, c.Header)
+	if err != nil {
+		return cli.AsUsage(err)
+	}
 	var sum warmreport.Summary
 	progress := isatty.IsTerminal(os.Stderr.Fd()) && !c.Quiet
 	start := time.Now()

@@ -40,7 +40,10 @@ func TestTSVAndJSONRoundTripThroughDone(t *testing.T) {
 	scope := Scope{Folders: []string{"INBOX", "Calendar"}}
 	for _, format := range []string{TSV, JSONL} {
 		var out, errw strings.Builder
-		w := NewWriter(&out, &errw, format, true)
+		w, err := NewWriter(&out, &errw, format, true)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range results {
 			if err := w.Write(r); err != nil {
 				t.Fatal(err)

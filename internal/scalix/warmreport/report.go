@@ -39,9 +39,13 @@ type Writer struct {
 }
 
 // NewWriter returns a writer; header asks for a TSV header line (CSV always
-// has one).
-func NewWriter(out, errw io.Writer, format string, header bool) *Writer {
-	return &Writer{out: out, errw: errw, format: format, header: header || format == CSV}
+// has one). An unknown format is an error, not a writer that writes nothing.
+func NewWriter(out, errw io.Writer, format string, header bool) (*Writer, error) {
+	switch format {
+	case Text, TSV, JSONL, CSV:
+		return &Writer{out: out, errw: errw, format: format, header: header || format == CSV}, nil
+	}
+	return nil, fmt.Errorf("unknown output format %q (text, tsv, jsonl or csv)", format)
 }
 
 var columns = []string{"user", "folder", "status", "messages", "bytes", "seconds"}

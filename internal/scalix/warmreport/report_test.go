@@ -1,6 +1,7 @@
 package warmreport
 
 import (
+	"io"
 	"testing"
 )
 
@@ -14,5 +15,16 @@ func TestQuantile(t *testing.T) {
 	}
 	if q := quantile(nil, 0.5); q != 0 {
 		t.Errorf("empty %v", q)
+	}
+}
+
+func TestNewWriterRefusesUnknownFormat(t *testing.T) {
+	if _, err := NewWriter(io.Discard, io.Discard, "yaml", false); err == nil {
+		t.Error("format yaml accepted")
+	}
+	for _, f := range []string{Text, TSV, JSONL, CSV} {
+		if _, err := NewWriter(io.Discard, io.Discard, f, false); err != nil {
+			t.Errorf("format %s: %v", f, err)
+		}
 	}
 }
