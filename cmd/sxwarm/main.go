@@ -520,20 +520,19 @@ func (c *command) users() ([]warm.User, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	stdin := &countingReader{r: os.Stdin}
 	if c.Users == "" {
-		if entries, err = userlist.ReadFiles(c.Files, stdin, userlist.Format(c.Input)); err != nil {
-			return nil, 0, err
-		}
+		entries, err = userlist.ReadFiles(c.Files, os.Stdin, userlist.Format(c.Input))
 	}
-	if len(entries) == 0 {
-		if c.Users == "" && c.inputBytes(stdin) > 0 {
-			// Comments or blank lines only: a list that is empty on
-			// purpose (a --report of a run where nobody failed).
-			c.warn(fmt.Sprintf("no users in %s (only comments or blank lines): nothing to warm", c.inputName()))
-			return nil, 0, nil
-		}
+	switch {
+	case errors.Is(err, userlist.ErrEmpty) || err == nil && c.Users != "" && len(entries) == 0:
 		return nil, 0, fmt.Errorf("no users on input (%s is empty): nothing to warm; did the command before the pipe fail?", c.inputName())
+	case err != nil:
+		return nil, 0, err
+	case len(entries) == 0:
+		// Comments or blank lines only: a list that is empty on purpose
+		// (a --report of a run where nobody failed).
+		c.warn(fmt.Sprintf("no users in %s (only comments or blank lines): nothing to warm", c.inputName()))
+		return nil, 0, nil
 	}
 	entries, dropped := userlist.Dedupe(entries)
 	for _, e := range dropped {
@@ -578,29 +577,6 @@ func (c *command) matching(users []warm.User) ([]warm.User, error) {
 		return nil, fmt.Errorf("--match: %w", err)
 	}
 	return slices.DeleteFunc(users, func(u warm.User) bool { return !re.MatchString(u.Login) }), nil
-}
-
-// countingReader counts what was read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// inputBytes is how much input there was: stdin as read, files by size.
-func (c *command) inputBytes(stdin *countingReader) int64 {
-	total := stdin.n
-	for _, f := range c.Files {
-		if st, err := os.Stat(f); err == nil && f != "-" {
-			total += st.Size()
-		}
-	}
-	return total
 }
 
 // inputName names where the users came from, for messages.

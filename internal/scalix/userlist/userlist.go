@@ -35,9 +35,28 @@ const (
 // maxLine bounds one input line.
 const maxLine = 1 << 20
 
+// ErrEmpty is ReadFiles' error when every input was empty, not a byte: most
+// likely the command before the pipe failed. Input of comments or blank
+// lines only is a list empty on purpose, no error.
+var ErrEmpty = errors.New("empty input")
+
 // Read reads entries from r, named name in errors.
 func Read(r io.Reader, name string, format Format) ([]Entry, error) {
+	entries, _, err := read(r, name, format)
+	return entries, err
+}
+
+// read is Read that also says whether r held nothing at all.
+func read(r io.Reader, name string, format Format) (entries []Entry, empty bool, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
+	if _, err := br.Peek(1); err == io.EOF {
+		return nil, true, nil
+	}
+	entries, err = readFormat(br, name, format)
+	return entries, false, err
+}
+
+func readFormat(br *bufio.Reader, name string, format Format) ([]Entry, error) {
 	if format == Auto {
 		format = sniff(br)
 	}
@@ -182,30 +201,36 @@ func Dedupe(entries []Entry) (kept, dropped []Entry) {
 	return kept, dropped
 }
 
-// ReadFiles reads the named files in order; "-", or no name at all, is stdin.
+// ReadFiles reads the named files in order; "-", or no name at all, is
+// stdin. When every input is empty it returns ErrEmpty.
 func ReadFiles(paths []string, stdin io.Reader, format Format) ([]Entry, error) {
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
 	var all []Entry
+	allEmpty := true
 	for _, p := range paths {
-		es, err := readPath(p, stdin, format)
+		es, empty, err := readPath(p, stdin, format)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, es...)
+		allEmpty = allEmpty && empty
+	}
+	if allEmpty {
+		return nil, ErrEmpty
 	}
 	return all, nil
 }
 
-func readPath(path string, stdin io.Reader, format Format) ([]Entry, error) {
+func readPath(path string, stdin io.Reader, format Format) ([]Entry, bool, error) {
 	if path == "-" {
-		return Read(stdin, "stdin", format)
+		return read(stdin, "stdin", format)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("user list: %w", err)
+		return nil, false, fmt.Errorf("user list: %w", err)
 	}
 	defer f.Close()
-	return Read(f, path, format)
+	return read(f, path, format)
 }

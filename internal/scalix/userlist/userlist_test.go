@@ -1,6 +1,7 @@
 package userlist
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -142,5 +143,24 @@ func TestReadFilesInOrder(t *testing.T) {
 	}
 	if got, _ := ReadFiles(nil, strings.NewReader("dave\n"), Lines); len(got) != 1 || got[0].Login != "dave" {
 		t.Errorf("no names: stdin expected, got %v", got)
+	}
+}
+
+// TestReadFilesEmpty: input without a byte is ErrEmpty; comments or blank
+// lines only are a list empty on purpose.
+func TestReadFilesEmpty(t *testing.T) {
+	cases := []struct {
+		stdin   string
+		wantErr bool
+	}{
+		{"", true},
+		{"# nobody failed\n", false},
+		{"\n", false},
+	}
+	for _, c := range cases {
+		entries, err := ReadFiles(nil, strings.NewReader(c.stdin), Auto)
+		if errors.Is(err, ErrEmpty) != c.wantErr || len(entries) != 0 || (err != nil && !c.wantErr) {
+			t.Errorf("stdin %q: %v, %v", c.stdin, entries, err)
+		}
 	}
 }
