@@ -260,7 +260,7 @@ func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User
 	res.User, res.Of = u, of
 	res.LoginOnly = res.LoginOnly && res.Err == nil
 	res.Seconds = time.Since(start).Seconds()
-	res.Status = res.status(plan.Strict)
+	res.Status = res.Grade(plan.Strict)
 	return res, true
 }
 
@@ -322,7 +322,10 @@ func (r *Result) retryable() bool {
 	return false
 }
 
-func (r *Result) status(strict bool) string {
+// Grade is the user's status from its error and folders: failed if it
+// failed as a whole or every folder did, partial if some did, else ok; a
+// missing folder counts as failed only when strict.
+func (r *Result) Grade(strict bool) string {
 	if r.Err != nil {
 		return UserFailed
 	}

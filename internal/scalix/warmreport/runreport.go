@@ -2,6 +2,7 @@ package warmreport
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,43 +12,29 @@ import (
 )
 
 // Results rebuilds each user's latest result, in the order users were
-// first seen, for a report over the outputs of any number of jobs.
+// first seen, for a report over the outputs of any number of jobs. Each is
+// graded as the run that wrote it graded it (strict: a missing folder was
+// a failure).
 func (d *Done) Results(strict bool) []warm.Result {
 	out := make([]warm.Result, 0, len(d.order))
 	for i, user := range d.order {
 		rec := d.latest[user]
 		r := warm.Result{User: warm.User{Login: user, Index: i + 1}, Folders: rec.rows}
-		r.Status = rec.userStatus(strict)
+		if rec.failed {
+			r.Err = errRecordedFailure
+		}
+		r.Status = r.Grade(strict)
+		if rec.skipped {
+			r.Status = warm.UserSkipped
+		}
 		out = append(out, r)
 	}
 	return out
 }
 
-// userStatus is the user's status as the run that wrote the record saw it
-// (strict says whether a missing folder counted as failed).
-func (rec *record) userStatus(strict bool) string {
-	if rec.skipped {
-		return warm.UserSkipped
-	}
-	good, bad := 0, 0
-	for _, f := range rec.rows {
-		if f.Status == warm.StatusOK || f.Status == warm.StatusMissing && !strict {
-			good++
-		} else {
-			bad++
-		}
-	}
-	if rec.failed {
-		bad++
-	}
-	switch {
-	case bad == 0:
-		return warm.UserOK
-	case good == 0:
-		return warm.UserFailed
-	}
-	return warm.UserPartial
-}
+// errRecordedFailure stands for a failure an output recorded (its "-"
+// error row, or the error of a JSON line) without its cause.
+var errRecordedFailure = errors.New("failed (recorded)")
 
 // Report is the summary of a whole run, from its results files.
 type Report struct {
