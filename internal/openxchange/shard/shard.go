@@ -237,6 +237,23 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 	if err != nil {
 		return nil, err
 	}
+	next := 0
+	return distribute(r, h, opt, set, func(rec *csvstream.Record) (int, error) {
+		if err := checkWidth(r, rec, h); err != nil {
+			return 0, err
+		}
+		s := next
+		if next++; next == opt.Shards {
+			next = 0
+		}
+		return s, nil
+	})
+}
+
+// distribute writes each record left in r to the shard pick chooses for
+// it, counting records and schemas per shard; the shards are committed by
+// the caller, through set.
+func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, pick func(*csvstream.Record) (int, error)) (*Result, error) {
 	files, err := openShards(opt, h, set)
 	if err != nil {
 		return nil, err
@@ -245,7 +262,6 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 	counts := make([]int, opt.Shards)
 	out := newBatcher(files)
 	defer out.close()
-	next := 0
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {
@@ -254,17 +270,15 @@ func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) 
 		if err != nil {
 			return nil, &InputError{err}
 		}
-		if err := checkWidth(r, rec, h); err != nil {
+		s, err := pick(rec)
+		if err != nil {
 			return nil, err
 		}
-		if err := out.add(next, rec.Raw); err != nil {
+		if err := out.add(s, rec.Raw); err != nil {
 			return nil, err
 		}
-		stats.add(rec, next)
-		counts[next]++
-		if next++; next == opt.Shards {
-			next = 0
-		}
+		stats.add(rec, s)
+		counts[s]++
 	}
 	if err := out.close(); err != nil {
 		return nil, err
@@ -440,38 +454,15 @@ func writeByKey(in io.Reader, name string, opt Options, h *header, assign map[st
 	if err != nil {
 		return nil, err
 	}
-	files, err := openShards(opt, h, set)
-	if err != nil {
-		return nil, err
-	}
-	stats := newSchemaStats(h, opt.Shards)
-	counts := make([]int, opt.Shards)
-	out := newBatcher(files)
-	defer out.close()
 	var scratch []byte
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, &InputError{err}
-		}
+	return distribute(r, h, opt, set, func(rec *csvstream.Record) (int, error) {
 		scratch = rec.AppendField(scratch[:0], col)
 		s, ok := assign[string(scratch)]
 		if !ok {
-			return nil, fmt.Errorf("%s:%d: input changed between the two passes", name, rec.Line)
+			return 0, fmt.Errorf("%s:%d: input changed between the two passes", name, rec.Line)
 		}
-		if err := out.add(s, rec.Raw); err != nil {
-			return nil, err
-		}
-		stats.add(rec, s)
-		counts[s]++
-	}
-	if err := out.close(); err != nil {
-		return nil, err
-	}
-	return stats.result(files, counts), nil
+		return s, nil
+	})
 }
 
 // twoPass gives the input for a first and a second read.
