@@ -190,7 +190,7 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 			offered = append([]string{r.User.Login}, r.Offered...)
 		}
 		if progress { // the result line must not start where the progress line is
-			io.WriteString(os.Stderr, clearLine)
+			io.WriteString(os.Stderr, warmreport.ClearLine)
 		}
 		if writeErr != nil {
 			lost++
@@ -203,7 +203,7 @@ func (c *command) run(w warm.Warmer, users []warm.User, total int) error {
 		}
 	})
 	if progress {
-		io.WriteString(os.Stderr, clearLine)
+		io.WriteString(os.Stderr, warmreport.ClearLine)
 	}
 	var lre *warm.LoginRefusedError
 	if errors.As(runErr, &lre) {
@@ -274,9 +274,6 @@ func everyTick(d time.Duration, fn func()) (stop func()) {
 	}()
 	return func() { t.Stop(); close(done) }
 }
-
-// clearLine returns to the start of the terminal line and clears it.
-const clearLine = "\r\x1b[K"
 
 // loginRefused explains a refused first login: what was sent, and what to
 // change. Nothing else was tried.

@@ -344,9 +344,13 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
+// ClearLine returns to the start of the terminal line and erases it: the
+// progress line is drawn after it, and erased with it before a result line.
+const ClearLine = "\r\x1b[K"
+
 // Progress writes a status line to a terminal, over the previous one.
 func Progress(w io.Writer, s *Summary, total int, start time.Time) {
-	io.WriteString(w, "\r\x1b[K"+ProgressLine(s, total, start))
+	io.WriteString(w, ClearLine+ProgressLine(s, total, start))
 }
 
 // ProgressLine is the status: users done of total, failed, rate, ETA.
