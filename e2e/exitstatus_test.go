@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,35 +71,20 @@ func TestExitStatusTable(t *testing.T) {
 			{"sxwarm", "an unreachable server", shellStatus(dir, "sxwarm --host 127.0.0.1:1 -u a -w b -U x")},
 		},
 		130: {
-			{"ctxrows", "SIGINT", signalStatus(func(t *testing.T) *exec.Cmd {
-				return exec.Command(testenv.Binary(t, "ctxrows"), "-p", "x", "-e", "2000000000")
-			}, func(*testing.T, *exec.Cmd) { time.Sleep(200 * time.Millisecond) })},
-			{"ctxsplit", "SIGINT while reading a pipe", ctxsplitInterrupted(dir)},
+			{"ctxrows", "SIGINT", byInterrupt(interruptCtxrows, syscall.SIGINT)},
+			{"ctxsplit", "SIGINT while reading a pipe", byInterrupt(interruptCtxsplit, syscall.SIGINT)},
 			{"sxusers", "SIGINT while omsearch runs", func(t *testing.T) int {
 				cmd := exec.Command(testenv.Binary(t, "sxusers"), "--omsearch", testenv.Testdata("omsearch", "omsearch"))
 				cmd.Env = append(os.Environ(), "OMSEARCH_AS=slow")
 				return signalStatus(func(*testing.T) *exec.Cmd { return cmd }, waitForChild)(t)
 			}},
-			{"sxwarm", "SIGINT mid-run", sxwarmInterrupted},
-			{"sxusers", "SIGTERM while reading stdin", func(t *testing.T) int {
-				cmd := exec.Command(testenv.Binary(t, "sxusers"), "-f", "-")
-				stdin, err := cmd.StdinPipe()
-				if err != nil {
-					t.Fatal(err)
-				}
-				stdin.Write([]byte("User0 Test0\n"))
-				return signalWith(syscall.SIGTERM, func(*testing.T) *exec.Cmd { return cmd }, func(*testing.T, *exec.Cmd) {
-					time.Sleep(200 * time.Millisecond)
-					// The writer of the pipe is stopped too (as a shell's
-					// job is), so the input ends just after the signal.
-					time.AfterFunc(100*time.Millisecond, func() { stdin.Close() })
-				})(t)
-			}},
+			{"sxwarm", "SIGINT mid-run", byInterrupt(interruptSxwarm, syscall.SIGINT)},
 		},
 		143: {
-			{"ctxrows", "SIGTERM", signalWith(syscall.SIGTERM, func(t *testing.T) *exec.Cmd {
-				return exec.Command(testenv.Binary(t, "ctxrows"), "-p", "x", "-e", "2000000000")
-			}, func(*testing.T, *exec.Cmd) { time.Sleep(200 * time.Millisecond) })},
+			{"ctxrows", "SIGTERM", byInterrupt(interruptCtxrows, syscall.SIGTERM)},
+			{"ctxsplit", "SIGTERM while reading a pipe", byInterrupt(interruptCtxsplit, syscall.SIGTERM)},
+			{"sxusers", "SIGTERM while reading stdin", byInterrupt(interruptSxusers, syscall.SIGTERM)},
+			{"sxwarm", "SIGTERM mid-run", byInterrupt(interruptSxwarm, syscall.SIGTERM)},
 		},
 	}
 	documented := readmeExitStatuses(t)
@@ -177,51 +161,7 @@ func waitForChild(t *testing.T, cmd *exec.Cmd) {
 	t.Fatal("no child process started")
 }
 
-// ctxsplitInterrupted: ctxsplit reads a pipe that stays open; once its
-// temporary shards exist, SIGINT; nothing may be left behind.
-func ctxsplitInterrupted(dir string) func(t *testing.T) int {
-	return func(t *testing.T) int {
-		out := filepath.Join(dir, "int")
-		os.Mkdir(out, 0o755)
-		cmd := exec.Command(testenv.Binary(t, "ctxsplit"), "-n", "2", "-o", filepath.Join(out, "s"))
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stdin.Close()
-		stdin.Write([]byte("contextid,name\n1,a\n2,b\n"))
-		code := signalStatus(func(*testing.T) *exec.Cmd { return cmd }, func(t *testing.T, _ *exec.Cmd) {
-			for deadline := time.Now().Add(10 * time.Second); len(listDir(t, out)) == 0; time.Sleep(10 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("ctxsplit created no temporary shard")
-				}
-			}
-		})(t)
-		if left := listDir(t, out); len(left) > 0 {
-			t.Errorf("left behind: %v", left)
-		}
-		return code
-	}
-}
-
-// sxwarmInterrupted: SIGINT once the first user's result is out.
-func sxwarmInterrupted(t *testing.T) int {
-	srv, want := startSim(t, 10)
-	cmd := exec.Command(testenv.Binary(t, "sxwarm"), "--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "--rate", "5")
-	cmd.Stdin = strings.NewReader(userNames(want))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	code := signalStatus(func(*testing.T) *exec.Cmd { return cmd }, func(t *testing.T, _ *exec.Cmd) {
-		if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
-			t.Fatalf("no result before the interrupt: %v", err)
-		}
-	})(t)
-	if !strings.Contains(stderr.String(), " ok (") { // the summary line
-		t.Errorf("no summary after SIGINT: %s", stderr.String())
-	}
-	return code
+// byInterrupt is the status a tool ends with when sig stops it.
+func byInterrupt(run func(*testing.T, syscall.Signal, bool) interrupted, sig syscall.Signal) func(t *testing.T) int {
+	return func(t *testing.T) int { return run(t, sig, false).code }
 }

@@ -3,116 +3,12 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"os"
 
-	"provpipe/internal/openxchange/shard"
+	"provpipe/internal/openxchange/ctxsplitcli"
 	"provpipe/internal/shared/cli"
-	"provpipe/internal/shared/outfiles"
 )
 
-type command struct {
-	cli.VersionFlag
-	Input  string  `arg:"" optional:"" default:"-" help:"CSV input with a header line; - is stdin."`
-	Shards int     `short:"n" required:"" help:"Number of shard files to write."`
-	Prefix string  `short:"o" default:"contexts-" help:"Path prefix of the shard files; they are named PREFIX01.csv, PREFIX02.csv, ..."`
-	By     *string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema)."`
-	Force  bool    `help:"Overwrite existing shard files."`
-	Strict bool    `help:"Reject records that are not valid UTF-8."`
-	Quiet  bool    `short:"q" help:"Do not print the per-shard summary on stderr."`
-}
-
-const description = `Split a CSV stream round-robin into N files, each starting with the header.
-
-Record i goes to shard i mod N, as 'split -n r/N' does with lines, but a quoted
-field holding a newline is never cut. Shards are written under temporary names
-and renamed only when the whole input was read and valid. The paths written are
-printed on stdout, one per line, ready for 'parallel ... {}'.`
-
 func main() {
-	os.Exit(cli.Main("ctxsplit", description, &command{}, os.Args[1:], os.Stderr))
-}
-
-func (c *command) Run() error {
-	opt := shard.Options{Shards: c.Shards, Prefix: c.Prefix, Force: c.Force, Strict: c.Strict}
-	if c.By != nil {
-		opt.By, opt.ByGiven = *c.By, true
-	}
-	if err := opt.Validate(); err != nil {
-		return cli.AsUsage(err)
-	}
-	if err := outfiles.EnsureOpenFiles(c.Shards + 16); err != nil {
-		return cli.AsUsage(fmt.Errorf("-n %d: %w", c.Shards, err))
-	}
-	stale := shard.StaleShards(c.Prefix, c.Shards)
-	if len(stale) > 0 && !c.Force {
-		return cli.Usagef("%d files named like shards of %q are left from an earlier split (%s%s); 'parallel ::: %s*.csv' would import them too: remove them, or --force removes them with this split",
-			len(stale), c.Prefix, stale[0], more(stale), c.Prefix)
-	}
-	in, name, err := openInput(c.Input)
-	if err != nil {
-		return cli.AsUsage(err)
-	}
-	defer in.Close()
-
-	set := outfiles.New(c.Force)
-	set.RemoveOnCommit(stale...)
-	stop := cli.OnInterrupt(set.Abort)
-	defer stop()
-	res, err := shard.Split(in, name, opt, set)
-	if err == nil {
-		err = set.Commit()
-	}
-	if err != nil {
-		set.Abort()
-		return classify(err)
-	}
-	if !c.Quiet {
-		shard.WriteSummary(os.Stderr, "ctxsplit", res, opt)
-	}
-	for _, w := range shard.Warnings(res, opt) {
-		cli.Warnf(os.Stderr, "ctxsplit", "%s", w)
-	}
-	if len(stale) > 0 {
-		cli.Warnf(os.Stderr, "ctxsplit", "removed %d files left from an earlier split (%s%s)", len(stale), stale[0], more(stale))
-	}
-	return shard.WritePaths(os.Stdout, res, opt.By != "")
-}
-
-func openInput(path string) (io.ReadCloser, string, error) {
-	if path == "-" {
-		return io.NopCloser(os.Stdin), "stdin", nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("open input: %w", err)
-	}
-	return f, path, nil
-}
-
-func more(list []string) string {
-	if len(list) > 1 {
-		return fmt.Sprintf(" and %d more", len(list)-1)
-	}
-	return ""
-}
-
-// classify maps input and refusal errors to exit status 2.
-func classify(err error) error {
-	var input *shard.InputError
-	if errors.As(err, &input) || errors.Is(err, outfiles.ErrExists) {
-		return cli.AsUsage(err)
-	}
-	return err
-}
-
-// ManSections adds to the man page what --help has no room for.
-func (c *command) ManSections() []cli.ManSection {
-	return []cli.ManSection{
-		{Title: "Output", Body: `Shards are PREFIX01.csv to PREFIXNN.csv (three digits from 100 shards on), each starting with the input's header, records byte for byte as read. Their paths are printed on stdout, one per line; a summary of records per shard goes to stderr. Existing shard files are not overwritten without --force, and nothing is renamed into place unless the whole input was valid.`},
-		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema | parallel -j 8 createcontext -A oxadminmaster -P "$MASTER_PW" --csv-import {}
-  ctxsplit -n 4 -o batch- contexts.csv`},
-	}
+	os.Exit(ctxsplitcli.Main(os.Args[1:], cli.OSEnv()))
 }

@@ -5,6 +5,7 @@
 package ctxrows
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -129,23 +130,15 @@ type Generator struct {
 	noHeader bool
 }
 
-// Write generates the rows into w.
-func Write(w io.Writer, spec Spec) error {
-	g, err := Compile(spec)
-	if err != nil {
-		return err
-	}
-	return g.Write(w)
-}
-
-// Write writes the header (unless left out) and every row into w.
-func (g *Generator) Write(w io.Writer) error {
+// Write writes the header (unless left out) and every row into w, until
+// ctx is done.
+func (g *Generator) Write(ctx context.Context, w io.Writer) error {
 	if !g.noHeader {
 		if _, err := w.Write(g.header); err != nil {
 			return fmt.Errorf("write header: %w", err)
 		}
 	}
-	return g.rowsParallel(w)
+	return g.rowsParallel(ctx, w)
 }
 
 func (g *Generator) appendRow(buf []byte, vars *[numVars]int64, k int) []byte {

@@ -2,8 +2,10 @@ package ctxrows
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,7 +16,7 @@ import (
 func generate(t *testing.T, spec Spec) [][]string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := Write(&out, spec); err != nil {
+	if err := writeSpec(&out, spec); err != nil {
 		t.Fatal(err)
 	}
 	r := csv.NewReader(&out)
@@ -52,7 +54,7 @@ func TestQuoting(t *testing.T) {
 	for _, q := range []Quoting{QuoteAll, QuoteMinimal} {
 		spec.Style.Quote = q
 		var out bytes.Buffer
-		if err := Write(&out, spec); err != nil {
+		if err := writeSpec(&out, spec); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(bytes.NewReader(out.Bytes())).ReadAll()
@@ -82,17 +84,17 @@ func TestTemplates(t *testing.T) {
 		t.Errorf("email %q", got)
 	}
 	spec.Context.Surname = "Context {ID}"
-	if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder {ID}") {
+	if err := writeSpec(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder {ID}") {
 		t.Errorf("typo placeholder accepted: %v", err)
 	}
 	for _, typo := range []string{"{id2}", "{ id }", "{a-b}", "{}"} {
 		spec.Context.Surname = "Context " + typo
-		if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder "+typo) {
+		if err := writeSpec(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder "+typo) {
 			t.Errorf("typo %s accepted: %v", typo, err)
 		}
 	}
 	spec.Context.Surname = "Context {n}"
-	if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder {n}") {
+	if err := writeSpec(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), "unknown placeholder {n}") {
 		t.Errorf("{n} accepted outside user rows: %v", err)
 	}
 }
@@ -123,7 +125,7 @@ func TestSchemaColumnClash(t *testing.T) {
 	}
 	spec := baseSpec(1, 2)
 	spec.Schemas = tab
-	if err := Write(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), `column "quota" is already generated`) {
+	if err := writeSpec(&bytes.Buffer{}, spec); err == nil || !strings.Contains(err.Error(), `column "quota" is already generated`) {
 		t.Errorf("clash accepted: %v", err)
 	}
 }
@@ -190,7 +192,7 @@ func BenchmarkWrite(b *testing.B) {
 	var n countingWriter
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := Write(&n, spec); err != nil {
+		if err := writeSpec(&n, spec); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -276,4 +278,13 @@ func TestBlocksSplitAnywhere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeSpec compiles spec and writes all its rows into w.
+func writeSpec(w io.Writer, spec Spec) error {
+	g, err := Compile(spec)
+	if err != nil {
+		return err
+	}
+	return g.Write(context.Background(), w)
 }

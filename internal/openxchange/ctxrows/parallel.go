@@ -1,6 +1,7 @@
 package ctxrows
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -22,7 +23,8 @@ type block struct {
 // rowsParallel renders blocks of contexts on every core and writes them in
 // order. Rendering is cheap, but on a large run it is half the time beside
 // the write syscalls, and the two overlap here.
-func (g *Generator) rowsParallel(w io.Writer) error {
+// A done ctx stops it between two blocks, so the output ends with a whole row.
+func (g *Generator) rowsParallel(ctx context.Context, w io.Writer) error {
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan block, workers)
 	order := make(chan chan []byte, 2*workers)
@@ -46,6 +48,10 @@ func (g *Generator) rowsParallel(w io.Writer) error {
 	var err error
 	for ch := range order {
 		buf := <-ch
+		if err == nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
+			close(stop)
+		}
 		if err == nil {
 			if _, werr := w.Write(buf); werr != nil {
 				err = fmt.Errorf("write rows: %w", werr)

@@ -48,7 +48,7 @@ func TestValuesReachOXUnchanged(t *testing.T) {
 			spec.Context.Password = c.v
 			spec.Context.DisplayName = c.v + " {id}"
 			var out bytes.Buffer
-			err := Write(&out, spec)
+			err := writeSpec(&out, spec)
 			wantRefused := c.refusedAlways || (c.refused && !style.EscapeBackslash)
 			if wantRefused {
 				var ve *ValueError
@@ -79,7 +79,7 @@ func TestValuesReachOXUnchanged(t *testing.T) {
 func TestRefusalNamesColumnAndRows(t *testing.T) {
 	spec := baseSpec(1, 2)
 	spec.Context.Password = `x\y`
-	err := Write(io.Discard, spec)
+	err := writeSpec(io.Discard, spec)
 	if err == nil || !strings.HasPrefix(err.Error(), "password (every row) holds a backslash") {
 		t.Errorf("error %v", err)
 	}
@@ -89,7 +89,7 @@ func TestRefusalNamesColumnAndRows(t *testing.T) {
 	}
 	spec = baseSpec(5, 9)
 	spec.Schemas = tab
-	err = Write(io.Discard, spec)
+	err = writeSpec(io.Discard, spec)
 	if err == nil || !strings.HasPrefix(err.Error(), "schema (s.csv:3, first used by context 6) holds a backslash") {
 		t.Errorf("error %v", err)
 	}
@@ -99,13 +99,13 @@ func TestQuotaMustBeANumber(t *testing.T) {
 	for _, q := range []string{"abc", "", "10 MB", "1.5"} {
 		spec := baseSpec(1, 1)
 		spec.Context.Quota = q
-		if err := Write(io.Discard, spec); err == nil || !strings.Contains(err.Error(), "is not a whole number") {
+		if err := writeSpec(io.Discard, spec); err == nil || !strings.Contains(err.Error(), "is not a whole number") {
 			t.Errorf("quota %q: %v", q, err)
 		}
 	}
 	spec := baseSpec(1, 1)
 	spec.Context.Quota = "-1"
-	if err := Write(io.Discard, spec); err != nil {
+	if err := writeSpec(io.Discard, spec); err != nil {
 		t.Errorf("quota -1 (unlimited): %v", err)
 	}
 }
@@ -174,7 +174,7 @@ func FuzzValueRoundTrip(f *testing.F) {
 			spec.Style = Style{Quote: q, EscapeBackslash: escape}
 			spec.Context.Password = v
 			var out bytes.Buffer
-			if err := Write(&out, spec); err != nil {
+			if err := writeSpec(&out, spec); err != nil {
 				return
 			}
 			recs := readAsOX(t, out.Bytes())

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -88,19 +87,6 @@ type Options struct {
 
 // Error is a problem in a schemas file, with its line.
 type Error = csvstream.ParseError
-
-// Load reads and validates a schemas file; "-" is stdin.
-func Load(path string, opt Options) (*Table, error) {
-	if path == "-" {
-		return Parse(os.Stdin, "stdin", opt)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("schemas file: %w", err)
-	}
-	defer f.Close()
-	return Parse(f, path, opt)
-}
 
 // Parse reads and validates schemas CSV from r.
 func Parse(r io.Reader, name string, opt Options) (*Table, error) {

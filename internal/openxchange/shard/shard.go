@@ -7,6 +7,7 @@ package shard
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"strings"
 
 	"provpipe/internal/shared/csvstream"
+	"provpipe/internal/shared/ctxio"
 	"provpipe/internal/shared/outfiles"
 )
 
@@ -139,15 +141,9 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// InputError wraps errors caused by the input's content (exit status 2).
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-
 // Split reads CSV from in (named name in errors) and writes the shards
 // through set. On any error nothing is committed; the caller aborts the set.
-func Split(in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
+func Split(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
@@ -155,9 +151,9 @@ func Split(in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, 
 		return nil, err
 	}
 	if opt.By == "" {
-		return splitRoundRobin(in, name, opt, set)
+		return splitRoundRobin(ctx, in, name, opt, set)
 	}
-	return splitByKey(in, name, opt, set)
+	return splitByKey(ctx, in, name, opt, set)
 }
 
 // header is the input's first record, kept for every shard.
@@ -178,13 +174,13 @@ func (h *header) index(column string) int {
 func readHeader(r *csvstream.Reader) (*header, error) {
 	rec, err := r.Next()
 	if err == io.EOF {
-		return nil, &InputError{r.Errorf(1, "empty input: no header line")}
+		return nil, r.Errorf(1, "empty input: no header line")
 	}
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, err
 	}
 	if i := bytes.IndexByte(rec.Raw, '\r'); i >= 0 && i+1 < len(rec.Raw) && rec.Raw[i+1] != '\n' {
-		return nil, &InputError{r.Errorf(rec.Line, "carriage return inside the header line: the input has CR-only line ends (convert them with tr '\\r' '\\n')")}
+		return nil, r.Errorf(rec.Line, "carriage return inside the header line: the input has CR-only line ends (convert them with tr '\\r' '\\n')")
 	}
 	h := &header{raw: append([]byte(nil), rec.Raw...), columns: rec.Fields()}
 	if n := len(h.raw); n == 0 || h.raw[n-1] != '\n' {
@@ -193,7 +189,7 @@ func readHeader(r *csvstream.Reader) (*header, error) {
 	seen := map[string]int{}
 	for i, c := range h.columns {
 		if j, dup := seen[c]; dup {
-			return nil, &InputError{r.Errorf(rec.Line, "header names column %q twice (fields %d and %d)", c, j+1, i+1)}
+			return nil, r.Errorf(rec.Line, "header names column %q twice (fields %d and %d)", c, j+1, i+1)
 		}
 		seen[c] = i
 	}
@@ -217,8 +213,8 @@ func openShards(opt Options, h *header, set *outfiles.Set) ([]*outfiles.File, er
 	return files, nil
 }
 
-func newReader(in io.Reader, name string, opt Options) *csvstream.Reader {
-	r := csvstream.NewReader(in, name)
+func newReader(ctx context.Context, in io.Reader, name string, opt Options) *csvstream.Reader {
+	r := csvstream.NewReader(ctxio.Reader(ctx, in), name)
 	r.ValidateUTF8 = opt.Strict
 	return r
 }
@@ -226,13 +222,13 @@ func newReader(in io.Reader, name string, opt Options) *csvstream.Reader {
 // checkWidth rejects a record whose field count differs from the header's.
 func checkWidth(r *csvstream.Reader, rec *csvstream.Record, h *header) error {
 	if rec.NumFields() != len(h.columns) {
-		return &InputError{r.Errorf(rec.Line, "record has %d fields, the header has %d", rec.NumFields(), len(h.columns))}
+		return r.Errorf(rec.Line, "record has %d fields, the header has %d", rec.NumFields(), len(h.columns))
 	}
 	return nil
 }
 
-func splitRoundRobin(in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
-	r := newReader(in, name, opt)
+func splitRoundRobin(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
+	r := newReader(ctx, in, name, opt)
 	h, err := readHeader(r)
 	if err != nil {
 		return nil, err
@@ -268,7 +264,7 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 			break
 		}
 		if err != nil {
-			return nil, &InputError{err}
+			return nil, err
 		}
 		s, err := pick(rec)
 		if err != nil {
@@ -357,13 +353,13 @@ func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
 // splitByKey reads the input twice: once to count the records of each key,
 // then, after assigning keys to shards, to write them. A non-seekable input
 // is copied to a spool file during the first pass.
-func splitByKey(in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
+func splitByKey(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
 	src, cleanup, err := rereadable(in, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	counts, order, h, err := countKeys(src.first, name, opt)
+	counts, order, h, err := countKeys(ctx, src.first, name, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +368,7 @@ func splitByKey(in io.Reader, name string, opt Options, set *outfiles.Set) (*Res
 	if err != nil {
 		return nil, err
 	}
-	res, err := writeByKey(second, name, opt, h, assign, set)
+	res, err := writeByKey(ctx, second, name, opt, h, assign, set)
 	if err != nil {
 		return nil, err
 	}
@@ -387,13 +383,13 @@ func splitByKey(in io.Reader, name string, opt Options, set *outfiles.Set) (*Res
 func keyColumn(h *header, opt Options, name string) (int, error) {
 	i := h.index(opt.By)
 	if i < 0 {
-		return 0, &InputError{fmt.Errorf("%s: no column %q to group by; the header has: %s", name, opt.By, strings.Join(h.columns, ","))}
+		return 0, fmt.Errorf("%s: no column %q to group by; the header has: %s", name, opt.By, strings.Join(h.columns, ","))
 	}
 	return i, nil
 }
 
-func countKeys(in io.Reader, name string, opt Options) (map[string]int, []string, *header, error) {
-	r := newReader(in, name, opt)
+func countKeys(ctx context.Context, in io.Reader, name string, opt Options) (map[string]int, []string, *header, error) {
+	r := newReader(ctx, in, name, opt)
 	h, err := readHeader(r)
 	if err != nil {
 		return nil, nil, nil, err
@@ -411,7 +407,7 @@ func countKeys(in io.Reader, name string, opt Options) (map[string]int, []string
 			return counts, order, h, nil
 		}
 		if err != nil {
-			return nil, nil, nil, &InputError{err}
+			return nil, nil, nil, err
 		}
 		if err := checkWidth(r, rec, h); err != nil {
 			return nil, nil, nil, err
@@ -445,10 +441,10 @@ func balance(counts map[string]int, order []string, shards int) map[string]int {
 	return assign
 }
 
-func writeByKey(in io.Reader, name string, opt Options, h *header, assign map[string]int, set *outfiles.Set) (*Result, error) {
-	r := newReader(in, name, opt)
+func writeByKey(ctx context.Context, in io.Reader, name string, opt Options, h *header, assign map[string]int, set *outfiles.Set) (*Result, error) {
+	r := newReader(ctx, in, name, opt)
 	if _, err := r.Next(); err != nil { // the header, already checked
-		return nil, &InputError{err}
+		return nil, err
 	}
 	col, err := keyColumn(h, opt, name)
 	if err != nil {

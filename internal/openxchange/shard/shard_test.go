@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,7 +64,7 @@ func TestSplitAbortLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	set := outfiles.New(false)
 	in := "a,b\n" + strings.Repeat("1,2\n", 100000) + "3\n"
-	_, err := Split(strings.NewReader(in), "in", Options{Shards: 4, Prefix: dir + "/x-"}, set)
+	_, err := Split(context.Background(), strings.NewReader(in), "in", Options{Shards: 4, Prefix: dir + "/x-"}, set)
 	if err == nil || !strings.Contains(err.Error(), "in:100002: record has 1 fields") {
 		t.Fatalf("error %v", err)
 	}
@@ -85,7 +86,7 @@ func BenchmarkSplitRoundRobin(b *testing.B) {
 	for b.Loop() {
 		dir := b.TempDir()
 		set := outfiles.New(true)
-		if _, err := Split(strings.NewReader(in), "in", Options{Shards: 8, Prefix: dir + "/c-"}, set); err != nil {
+		if _, err := Split(context.Background(), strings.NewReader(in), "in", Options{Shards: 8, Prefix: dir + "/c-"}, set); err != nil {
 			b.Fatal(err)
 		}
 		if err := set.Commit(); err != nil {

@@ -4,13 +4,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -25,29 +23,11 @@ const (
 	ExitPartial     = 1   // some items failed, the rest were done
 	ExitUsage       = 2   // bad usage, bad input or a fatal error: nothing (more) was done
 	ExitInterrupted = 130 // stopped by SIGINT after a clean summary
+	ExitTerminated  = 143 // stopped by SIGTERM after a clean summary
 )
 
 // Version is set at link time (-ldflags "-X provpipe/internal/shared/cli.Version=...").
 var Version = "dev"
-
-// UsageError marks an error caused by bad flags or bad input; it maps to exit 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usagef builds a UsageError from a format.
-func Usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
-
-// AsUsage wraps err so that it maps to exit status 2; nil stays nil.
-func AsUsage(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &UsageError{Err: err}
-}
 
 // PartialError reports that some items failed while the others were done; it
 // maps to exit 1. Its message is a summary: the per-item errors were already
@@ -65,101 +45,52 @@ func (e *PartialError) Error() string {
 	return msg
 }
 
-// ErrInterrupted is returned by a tool that stopped on SIGINT after cleaning up.
-var ErrInterrupted = errors.New("interrupted")
+// SignalError is the cause of a tool's context when SIGINT or SIGTERM
+// stopped it. A tool returns it (or wraps it) once it has cleaned up.
+type SignalError struct{ Signal syscall.Signal }
 
-// ExitCode maps an error returned by a tool's Run to its exit status.
+func (e *SignalError) Error() string {
+	return "interrupted by " + signalName(e.Signal)
+}
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// ExitCode maps an error returned by a tool's Run to its exit status. It is
+// the only place that does: tools return errors, never statuses.
 func ExitCode(err error) int {
-	var usage *UsageError
+	var sig *SignalError
 	var partial *PartialError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, ErrInterrupted):
+	case errors.As(err, &sig):
+		// 128 + the signal's number, as a shell reports a process the
+		// signal ended: 130 for SIGINT, 143 for SIGTERM.
+		return 128 + int(sig.Signal)
+	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage):
-		return ExitUsage
 	case errors.As(err, &partial):
 		return ExitPartial
 	default:
-		// Any other error stopped the tool: unreadable input, unwritable
-		// output, a server that cannot be reached. Nothing, or nothing
-		// more, was done; only PartialError means "the rest was done".
+		// Any other error stopped the tool: bad flags or input, unreadable
+		// input, unwritable output, a server that cannot be reached.
+		// Nothing, or nothing more, was done; only PartialError means
+		// "the rest was done".
 		return ExitUsage
 	}
-}
-
-// Runner is a command's flag struct: kong fills it, then Run does the work.
-type Runner interface {
-	Run() error
-}
-
-// Main parses args into cmd with kong, runs it and returns the exit status.
-// A parse error is reported on stderr with a hint and gives exit 2.
-func Main(name, description string, cmd Runner, args []string, stderr io.Writer) int {
-	return MainVars(name, description, cmd, nil, args, stderr)
-}
-
-// MainVars is Main with extra variables for the flags' ${...} defaults.
-func MainVars(name, description string, cmd Runner, vars map[string]string, args []string, stderr io.Writer) int {
-	kv := kong.Vars{"version": fmt.Sprintf("%s (provpipe) %s, built with %s for %s/%s", name, Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)}
-	for k, v := range vars {
-		kv[k] = v
-	}
-	parser, err := kong.New(cmd,
-		kong.Name(name),
-		kong.Description(description),
-		kv,
-		kong.Writers(os.Stdout, stderr),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-	)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: internal error: %v\n", name, err)
-		return ExitUsage
-	}
-	if len(args) == 1 && args[0] == ManFlag {
-		writeMan(os.Stdout, parser.Model, description, cmd)
-		return ExitOK
-	}
-	if _, err := parser.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", name, err, name)
-		return ExitUsage
-	}
-	err = cmd.Run()
-	code := ExitCode(err)
-	if err != nil && !errors.Is(err, ErrInterrupted) {
-		var partial *PartialError
-		if !errors.As(err, &partial) || partial.Total > 0 {
-			fmt.Fprintf(stderr, "%s: %s\n", name, printable(err.Error()))
-		}
-	}
-	return code
 }
 
 // VersionFlag is embedded in every command's flags so --version works.
 type VersionFlag struct {
 	Version kong.VersionFlag `help:"Print the version and exit."`
-}
-
-// OnInterrupt runs cleanup and exits 130 when SIGINT or SIGTERM arrives. It is
-// for tools that cannot stop between items (a blocked read of stdin): their
-// cleanup must leave nothing behind. The returned func stops watching.
-func OnInterrupt(cleanup func()) (stop func()) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-sigs:
-			cleanup()
-			os.Exit(ExitInterrupted)
-		case <-done:
-		}
-	}()
-	return func() {
-		signal.Stop(sigs)
-		close(done)
-	}
 }
 
 // Warnf writes one whole diagnostic line to stderr, prefixed by the tool name.

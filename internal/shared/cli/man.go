@@ -45,7 +45,7 @@ func writeMan(w io.Writer, app *kong.Application, description string, cmd any) {
 		fmt.Fprintf(&b, ".TP\n\\fI%s\\fR\n%s\n", roff(p.Name), roff(p.Help))
 	}
 	b.WriteString(".SH EXIT STATUS\n.TP\n0\nEverything was done.\n.TP\n1\nSome items failed; the others were done.\n" +
-		".TP\n2\nBad usage or bad input; nothing was done.\n.TP\n130\nInterrupted (SIGINT) after a clean summary.\n")
+		".TP\n2\nBad usage or bad input; nothing was done.\n.TP\n130\nInterrupted (SIGINT) after a clean summary.\n.TP\n143\nStopped by SIGTERM after a clean summary.\n")
 	if s, ok := cmd.(ManSectioner); ok {
 		for _, sec := range s.ManSections() {
 			fmt.Fprintf(&b, ".SH %s\n%s\n", strings.ToUpper(sec.Title), paragraphs(sec.Body))

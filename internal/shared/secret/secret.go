@@ -10,34 +10,64 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"provpipe/internal/shared/cli"
 )
 
-// Source says where a password may come from.
-type Source struct {
-	What  string // what the password is for, e.g. "admin password"
-	Value string // from a flag; empty if not given
-	File  string // path of a file holding the password on its first line
-	Env   string // environment variable name
-	Flags string // how to give it, for the error message, e.g. "-p, --password-file"
+// Flags is the flag pair every password has, embedded in a command's flags
+// with a prefix and the variables its help uses:
+//
+//	Bind secret.Flags `kong:"embed,prefix='bind-',set='what=bind password',set='envvar=SXUSERS_BIND_PASSWORD'"`
+//
+// gives --bind-password and --bind-password-file. set='short=p' adds -p to
+// the password flag (cli.Main applies it). The kong:"..." form holds the
+// several set tags that separate tags could not (go vet allows a key once).
+type Flags struct {
+	Value string `name:"password" shortvar:"" placeholder:"PW" help:"The ${what} (prefer the password file or $${${envvar}})."`
+	File  string `name:"password-file" type:"existingfile" placeholder:"FILE" help:"File whose first line is the ${what}."`
+}
+
+// Want says what a password is for and where else it may come from.
+type Want struct {
+	What   string // what the password is for, e.g. "admin password"
+	Env    string // environment variable name
+	Flags  string // how to give it, for the error message, e.g. "-w, --password-file"
+	Prompt string // if set, the prompt asking a terminal for it when nothing else gave it
 }
 
 // ErrMissing is returned when no source gave a password.
 var ErrMissing = errors.New("no password given")
 
-// Resolve returns the password from the first source that has one.
-func (s Source) Resolve() (string, error) {
-	if s.Value != "" {
-		return s.Value, nil
+// Resolve returns the password from the first source that has one: the
+// flag, the file, the environment, then the terminal, if w.Prompt is set
+// and the tool does not read its data from that terminal (stdinIsData).
+func (f Flags) Resolve(w Want, env *cli.Env, stdinIsData bool) (string, error) {
+	if f.Value != "" {
+		return f.Value, nil
 	}
-	if s.File != "" {
-		return readFile(s.File)
+	if f.File != "" {
+		return readFile(f.File)
 	}
-	if s.Env != "" {
-		if v, ok := os.LookupEnv(s.Env); ok && v != "" {
-			return v, nil
-		}
+	if v := env.Getenv(w.Env); w.Env != "" && v != "" {
+		return v, nil
 	}
-	return "", fmt.Errorf("%s: %w: use %s or the %s environment variable", s.What, ErrMissing, s.Flags, s.Env)
+	if w.Prompt != "" && env.ReadPassword != nil && !stdinIsData {
+		return prompt(w, env)
+	}
+	return "", fmt.Errorf("%s: %w: use %s or the %s environment variable", w.What, ErrMissing, w.Flags, w.Env)
+}
+
+func prompt(w Want, env *cli.Env) (string, error) {
+	io.WriteString(env.Stderr, w.Prompt)
+	b, err := env.ReadPassword()
+	io.WriteString(env.Stderr, "\n")
+	if err != nil {
+		return "", fmt.Errorf("read %s from the terminal: %w", w.What, err)
+	}
+	if len(b) == 0 {
+		return "", fmt.Errorf("%s: %w (empty line on the terminal)", w.What, ErrMissing)
+	}
+	return string(b), nil
 }
 
 // readFile returns the first line of path without its line ending.

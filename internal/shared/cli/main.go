@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"provpipe/internal/shared/ctxio"
+)
+
+// Tool is a command's flag struct: kong fills it, then Run does the work.
+// Run reads and writes only through env and stops when ctx is done; it
+// returns an error, and Main alone turns errors into exit statuses.
+type Tool interface {
+	Run(ctx context.Context, env *Env) error
+}
+
+// Program names a tool and describes it for --help and the man page.
+type Program struct {
+	Name        string
+	Description string
+	Vars        map[string]string // values for the flags' ${...} defaults
+}
+
+// Main parses args into tool, runs it until it returns or SIGINT or SIGTERM
+// has stopped it, reports its error on stderr and returns the exit status.
+//
+// A signal cancels the context passed to Run, with a *SignalError as its
+// cause; the tool cleans up, prints its summary and returns. Signals are
+// caught until Main returns, so a second one (GNU parallel sends SIGTERM
+// again after 200 ms) cannot cut the clean-up short; SIGKILL can.
+func Main(p Program, tool Tool, args []string, env *Env) int {
+	parser, err := newParser(p, tool, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: internal error: %v\n", p.Name, err)
+		return ExitUsage
+	}
+	if len(args) == 1 && args[0] == ManFlag {
+		writeMan(env.Stdout, parser.Model, p.Description, tool)
+		return ExitOK
+	}
+	if code, exited := parse(parser, args); exited {
+		return code
+	} else if code != ExitOK {
+		return code
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	if stdin := env.Stdin; ctxio.Blocks(stdin) {
+		// A regular file stays as it is, seekable (ctxsplit --by reads
+		// it twice); tools check ctx between its reads.
+		env.Stdin = ctxio.Reader(ctx, stdin)
+		defer func() { env.Stdin = stdin }()
+	}
+	err = tool.Run(ctx, env)
+	if shouldReport(err) {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", p.Name, printable(err.Error()))
+	}
+	return ExitCode(err)
+}
+
+func newParser(p Program, tool Tool, env *Env) (*kong.Kong, error) {
+	vars := kong.Vars{"version": fmt.Sprintf("%s (provpipe) %s, built with %s for %s/%s", p.Name, Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)}
+	for k, v := range p.Vars {
+		vars[k] = v
+	}
+	return kong.New(tool,
+		kong.Name(p.Name),
+		kong.Description(p.Description),
+		vars,
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
+		kong.PostBuild(shortFlagsFromVars),
+	)
+}
+
+// kongExit is how kong's --help and --version end Main without ending the
+// process (a test may run Main in-process).
+type kongExit int
+
+// parse fills the tool's flags; exited reports that kong already did all
+// there was to do (--help, --version).
+func parse(parser *kong.Kong, args []string) (code int, exited bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			code, exited = int(c), true
+		}
+	}()
+	if _, err := parser.Parse(args); err != nil {
+		fmt.Fprintf(parser.Stderr, "%s: %v\nRun '%s --help' for usage.\n", parser.Model.Name, err, parser.Model.Name)
+		return ExitUsage, false
+	}
+	return ExitOK, false
+}
+
+// shouldReport: a tool that was interrupted, or whose items failed, has
+// already said so in its summary; any other error is said here.
+func shouldReport(err error) bool {
+	var sig *SignalError
+	var partial *PartialError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &sig) && err == error(sig): // bare: the tool's summary said it
+		return false
+	case errors.As(err, &partial) && partial.Total == 0:
+		return false
+	}
+	return true
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, with a
+// *SignalError naming it as the cause.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(&SignalError{Signal: s.(syscall.Signal)})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// Interrupted is the error a tool returns when ctx stopped it: the signal
+// that did, or ctx's error.
+func Interrupted(ctx context.Context) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return ctx.Err()
+}
+
+// OpenInput opens path for reading, "-" being the tool's stdin; name is
+// how messages call it.
+func OpenInput(env *Env, path string) (r io.ReadCloser, name string, err error) {
+	if path == "-" {
+		return io.NopCloser(env.Stdin), "stdin", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, path, err
+	}
+	return f, path, nil
+}
+
+// shortFlagsFromVars gives a flag the short name its embedding chose with
+// set='short=X', for a field tagged shortvar:"": kong reads short names
+// before variables are known, and the secret flags embedded by two tools
+// have different ones (ctxrows -p, sxwarm -w).
+func shortFlagsFromVars(k *kong.Kong) error {
+	taken := map[rune]bool{}
+	for _, f := range k.Model.Flags {
+		if f.Short != 0 {
+			taken[f.Short] = true
+		}
+	}
+	for _, f := range k.Model.Flags {
+		s := f.Tag.Vars["short"]
+		if f.Short != 0 || !f.Tag.Has("shortvar") || s == "" {
+			continue
+		}
+		r := []rune(s)
+		if len(r) != 1 || taken[r[0]] {
+			return fmt.Errorf("--%s: short flag %q is not one free character", f.Name, s)
+		}
+		f.Short, taken[r[0]] = r[0], true
+	}
+	return nil
+}
