@@ -45,8 +45,8 @@ fuzz:
 	$(GO) test ./internal/scalix/userlist -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/scalix/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/scalix/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/warm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/warm -run '^$$' -fuzz FuzzCheckFetchItems -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/scalix/imapwarm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/scalix/imapwarm -run '^$$' -fuzz FuzzCheckFetchItems -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/openxchange/ctxrows -run '^$$' -fuzz FuzzValueRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/shared/safetext -run '^$$' -fuzz FuzzEscapeRoundTrip -fuzztime $(FUZZTIME)
 

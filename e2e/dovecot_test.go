@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/scalix/warm"
+	"provpipe/internal/scalix/imapwarm"
 	"provpipe/internal/testserver/dovecotlab"
 	"provpipe/internal/testserver/testenv"
 )
@@ -68,7 +68,7 @@ func TestSxwarmAgainstDovecot(t *testing.T) {
 	}
 	// Every profile reads every message, counted as it streams, and changes
 	// nothing: no flag in a maildir file name, no file.
-	for _, p := range warm.Profiles {
+	for _, p := range imapwarm.Profiles {
 		t.Run("profile "+p.Name, func(t *testing.T) {
 			res := run(t, input, "sxwarm", "--host", d.Addr, "-u", dovecotlab.MasterUser, "--password-file", writeSecret(t, dovecotlab.MasterPassword),
 				"--auth", "master", "-j", "4", "--profile", p.Name)

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/emersion/go-imap/v2"
+	"provpipe/internal/scalix/imapwarm"
 
-	"provpipe/internal/scalix/warm"
+	"github.com/emersion/go-imap/v2"
 )
 
 // TestProfilesChangeWhatIsFetched: each --profile (and --fetch) sends its
@@ -83,7 +83,7 @@ func TestFetchRefusesWhatWouldChangeMail(t *testing.T) {
 	if n := srv.Logins()["User0 Test0"]; n != 0 {
 		t.Errorf("a refused --fetch still logged in %d times", n)
 	}
-	if _, err := warm.CheckFetchItems("UID FLAGS"); err != nil {
+	if _, err := imapwarm.CheckFetchItems("UID FLAGS"); err != nil {
 		t.Errorf("a read-only list refused: %v", err)
 	}
 }

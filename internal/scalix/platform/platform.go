@@ -203,7 +203,7 @@ func (s *session) get(path string, v any) (int64, error) {
 	}
 	counter := &countingReader{r: resp.Body}
 	if err := json.NewDecoder(counter).Decode(v); err != nil {
-		if warm.IsTransient(warm.Classify(err)) {
+		if warm.IsTransient(warm.NetworkTransient(err)) {
 			return counter.n, warm.Transient(fmt.Errorf("GET %s: reading the answer: %w", redactQuery(path), err))
 		}
 		return counter.n, fmt.Errorf("GET %s: not the JSON expected: %w", redactQuery(path), err)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"provpipe/internal/scalix/warm"
+	"provpipe/internal/scalix/imapwarm"
 	"provpipe/internal/shared/cli"
 )
 
@@ -29,7 +29,7 @@ tsv (the default otherwise) has one line per user and folder: user, folder, stat
 func profilesText() string {
 	var b strings.Builder
 	b.WriteString("Each folder gets one FETCH 1:* with the items of the profile (or of --fetch, to which RFC822.SIZE is added if missing). Servers such as Dovecot cache per item and header field as clients ask for them, so warming pays off most with the items the users' client asks for.\n")
-	for _, p := range warm.Profiles {
+	for _, p := range imapwarm.Profiles {
 		fmt.Fprintf(&b, "\n%s: %s\n  (%s)\n", p.Name, p.Items, p.Source)
 	}
 	return b.String()

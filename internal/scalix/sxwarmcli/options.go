@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"provpipe/internal/scalix/imapwarm"
 	"provpipe/internal/scalix/platform"
 	"provpipe/internal/scalix/warm"
 )
@@ -30,7 +31,7 @@ func (c *Command) warmer() (warm.Warmer, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, func() error { return warm.Probe(cfg) }, nil
+	return cfg, func() error { return imapwarm.Probe(cfg) }, nil
 }
 
 // loginForm is how the admin logs in as user, as sent (without a password).
@@ -38,13 +39,13 @@ func (c *Command) loginForm(user string) string {
 	if c.Via == "platform" {
 		return fmt.Sprintf("HTTP user %q (--api-login %s)", strings.NewReplacer("{admin}", c.User, "{user}", user).Replace(c.APILogin), c.APILogin)
 	}
-	switch warm.Auth(c.Auth) {
-	case warm.AuthAuthzid:
+	switch imapwarm.Auth(c.Auth) {
+	case imapwarm.AuthAuthzid:
 		return fmt.Sprintf("AUTHENTICATE PLAIN, authorization identity %q, authentication identity %q (--auth authzid)", user, c.User)
-	case warm.AuthUser:
+	case imapwarm.AuthUser:
 		return fmt.Sprintf("LOGIN %q with the user's own password (--auth user)", user)
 	}
-	return fmt.Sprintf("LOGIN %q (--auth %s)", warm.LoginName(warm.Auth(c.Auth), c.User, user, c.MasterSep), c.Auth)
+	return fmt.Sprintf("LOGIN %q (--auth %s)", imapwarm.LoginName(imapwarm.Auth(c.Auth), c.User, user, c.MasterSep), c.Auth)
 }
 
 func skipSet(names []string) map[string]bool {
@@ -55,10 +56,10 @@ func skipSet(names []string) map[string]bool {
 	return out
 }
 
-func (c *Command) config() (*warm.Config, error) {
-	cfg := &warm.Config{
+func (c *Command) config() (*imapwarm.Config, error) {
+	cfg := &imapwarm.Config{
 		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
-		Admin: c.User, Auth: warm.Auth(c.Auth), MasterSep: c.MasterSep,
+		Admin: c.User, Auth: imapwarm.Auth(c.Auth), MasterSep: c.MasterSep,
 		Folders: splitList(c.Folders), AllFolders: c.AllFolders, LoginOnly: c.Check,
 	}
 	var err error
@@ -74,7 +75,7 @@ func (c *Command) config() (*warm.Config, error) {
 	if err = c.tls(cfg); err != nil {
 		return nil, err
 	}
-	if cfg.Auth == warm.AuthUser {
+	if cfg.Auth == imapwarm.AuthUser {
 		return cfg, nil
 	}
 	if c.User == "" {
@@ -95,9 +96,9 @@ func (c *Command) fetchItems() (string, error) {
 		if c.Profile != "default" {
 			return "", fmt.Errorf("give --fetch or --profile, not both")
 		}
-		return warm.CheckFetchItems(c.Fetch)
+		return imapwarm.CheckFetchItems(c.Fetch)
 	}
-	p, err := warm.FindProfile(c.Profile)
+	p, err := imapwarm.FindProfile(c.Profile)
 	return p.Items, err
 }
 
@@ -145,12 +146,12 @@ func (c *Command) readsStdin() bool {
 	return false
 }
 
-func (c *Command) tls(cfg *warm.Config) error {
+func (c *Command) tls(cfg *imapwarm.Config) error {
 	switch {
 	case c.SSL:
-		cfg.TLS = warm.ImplicitTLS
+		cfg.TLS = imapwarm.ImplicitTLS
 	case c.StartTLS:
-		cfg.TLS = warm.StartTLS
+		cfg.TLS = imapwarm.StartTLS
 	default:
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"provpipe/internal/scalix/imapwarm"
 	"provpipe/internal/scalix/userlist"
 	"provpipe/internal/scalix/warm"
 	"provpipe/internal/scalix/warmreport"
@@ -41,7 +42,7 @@ func (c *Command) users() ([]warm.User, int, error) {
 	}
 	users := make([]warm.User, len(entries))
 	for i, e := range entries {
-		if c.Auth == string(warm.AuthUser) && e.Password == "" {
+		if c.Auth == string(imapwarm.AuthUser) && e.Password == "" {
 			return nil, 0, fmt.Errorf("%s: user %q has no password; --auth user needs CSV input with a password column", e.Source, e.Login)
 		}
 		users[i] = warm.User{Login: e.Login, Password: e.Password, Index: i + 1}

@@ -1,3 +1,9 @@
+// Package warm is the warming engine: it runs a Warmer over the users with
+// -j sessions, a login rate, retries of what a warmer marks transient, a
+// first user warmed alone as the login check and --max-failures, and hands
+// results on in input order. It knows no protocol: imapwarm and platform
+// are its warmers, each classifying its own errors with Transient and
+// AuthFailed.
 package warm
 
 import (
@@ -273,42 +279,6 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// WarmOnce makes one attempt over IMAP: connect, log in, warm every folder.
-func (cfg *Config) WarmOnce(u User) Result {
-	s, err := dial(cfg, u)
-	if err != nil {
-		return Result{Err: fmt.Errorf("user %q: %w", u.Login, err)}
-	}
-	if cfg.LoginOnly {
-		s.logout()
-		return Result{LoginOnly: true}
-	}
-	folders := cfg.Folders
-	if cfg.AllFolders {
-		if folders, err = s.listFolders(); err != nil {
-			s.close()
-			return Result{Err: fmt.Errorf("user %q: %w", u.Login, err)}
-		}
-	}
-	var res Result
-	for _, f := range folders {
-		fr := s.warmFolder(f)
-		if fr.Err != nil {
-			fr.Err = fmt.Errorf("user %q: %w", u.Login, fr.Err)
-		}
-		res.Folders = append(res.Folders, fr)
-		if fr.Err != nil && IsTransient(fr.Err) {
-			s.close() // the connection is gone or in doubt: retry the user
-			return res
-		}
-	}
-	if u.ListIfMissing && res.Missing() > 0 {
-		res.Offered, _ = s.listFolders() // a hint only: its failure costs nothing
-	}
-	s.logout()
-	return res
-}
-
 // retryable: a transient failure anywhere, and no refused login.
 func (r *Result) retryable() bool {
 	if r.Err != nil {
@@ -378,18 +348,4 @@ func (l *limiter) reserve(now time.Time) time.Time {
 	at := l.next
 	l.next = l.next.Add(l.interval)
 	return at
-}
-
-// Probe checks that the server can be reached at all, TLS certificate and
-// greeting included, so a wrong host, port or CA gives one clear error
-// rather than a failure per user. It does not log in.
-func Probe(cfg *Config) error {
-	quick := *cfg
-	quick.Debug = nil
-	s, err := connect(&quick, "")
-	if err != nil {
-		return fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
-	}
-	s.logout()
-	return nil
 }

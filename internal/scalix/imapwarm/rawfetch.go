@@ -1,4 +1,4 @@
-package warm
+package imapwarm
 
 import (
 	"bytes"
@@ -295,7 +295,7 @@ func statusError(rest []byte) error {
 // for the handshake.
 func startTLS(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
 	fail := func(err error) (net.Conn, error) {
-		return nil, Classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
+		return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
 	}
 	r := &lineReader{c: talk}
 	greeting, err := r.line()

@@ -1,9 +1,9 @@
-// Package warm visits users' folders over IMAP, as an admin acting as each
-// user, so the server builds its indexes and caches before the users' first
-// login: EXAMINE (read-only) then one streamed FETCH of every message, with
-// the items the users' client will ask for (see Profile). It never changes a
-// mailbox.
-package warm
+// Package imapwarm is the IMAP warmer: as an admin acting as each user, it
+// visits the user's folders so the server builds its indexes and caches
+// before the users' first login: EXAMINE (read-only) then one streamed FETCH
+// of every message, with the items the users' client will ask for (see
+// Profile). It never changes a mailbox.
+package imapwarm
 
 import (
 	"crypto/tls"
@@ -13,6 +13,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"provpipe/internal/scalix/warm"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -56,43 +58,6 @@ type Config struct {
 	Debug          io.Writer
 }
 
-// User is one input user.
-type User struct {
-	Login    string
-	Password string // only with AuthUser
-	Index    int    // 1-based position in the input
-	// ListIfMissing asks for the user's folder names (Result.Offered) when
-	// a folder is missing: Run sets it on the first user, so a misspelt -F
-	// can be answered with the names the server has.
-	ListIfMissing bool
-}
-
-// Folder statuses.
-const (
-	StatusOK      = "ok"
-	StatusMissing = "missing"
-	StatusError   = "error"
-)
-
-// FolderResult is what warming one folder did.
-type FolderResult struct {
-	Name     string
-	Status   string
-	Messages int
-	Bytes    int64
-	Seconds  float64
-	Err      error
-}
-
-// errAuthFailed marks a login the server refused: never retried.
-var errAuthFailed = errors.New("login refused")
-
-// AuthFailed marks err as a refused login, which is never retried.
-func AuthFailed(err error) error { return fmt.Errorf("%w: %v", errAuthFailed, err) }
-
-// Transient marks err as worth a retry (connection lost, server busy).
-func Transient(err error) error { return &transientError{err} }
-
 // session is one connection, logged in as one user.
 type session struct {
 	cfg    *Config
@@ -104,7 +69,7 @@ type session struct {
 }
 
 // dial connects and logs in as user.
-func dial(cfg *Config, u User) (*session, error) {
+func dial(cfg *Config, u warm.User) (*session, error) {
 	s, err := connect(cfg, u.Login)
 	if err != nil {
 		return nil, err
@@ -122,7 +87,7 @@ func dial(cfg *Config, u User) (*session, error) {
 func connect(cfg *Config, trace string) (*session, error) {
 	guard, err := dialGuarded(cfg.Addr, cfg.ConnectTimeout, cfg.Timeout)
 	if err != nil {
-		return nil, &transientError{fmt.Errorf("connect %s: %w", cfg.Addr, err)}
+		return nil, warm.Transient(fmt.Errorf("connect %s: %w", cfg.Addr, err))
 	}
 	nc, err := secure(guard, cfg, trace)
 	if err != nil {
@@ -174,9 +139,9 @@ func (s *session) failed(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, lerr)
 	}
 	if terr := s.guard.failure(); terr != nil {
-		return &transientError{fmt.Errorf("%s: %w", op, terr)}
+		return warm.Transient(fmt.Errorf("%s: %w", op, terr))
 	}
-	return Classify(fmt.Errorf("%s: %w", op, err))
+	return classify(fmt.Errorf("%s: %w", op, err))
 }
 
 // LoginName is the login an admin uses to act as user, for the LOGIN schemes.
@@ -190,7 +155,7 @@ func LoginName(auth Auth, admin, user, sep string) string {
 	return user
 }
 
-func (s *session) login(u User) error {
+func (s *session) login(u warm.User) error {
 	var err error
 	switch s.cfg.Auth {
 	case AuthAuthzid:
@@ -205,7 +170,7 @@ func (s *session) login(u User) error {
 	}
 	var ierr *imap.Error
 	if errors.As(err, &ierr) && ierr.Type == imap.StatusResponseTypeNo && ierr.Code != imap.ResponseCodeUnavailable {
-		return fmt.Errorf("%w: %s", errAuthFailed, ierr.Text)
+		return warm.AuthFailed(errors.New(ierr.Text))
 	}
 	return s.failed("login", err)
 }
@@ -263,9 +228,9 @@ func (s *session) exists(folder string) (bool, error) {
 }
 
 // warmFolder examines a folder and fetches every message, streaming.
-func (s *session) warmFolder(folder string) FolderResult {
+func (s *session) warmFolder(folder string) warm.FolderResult {
 	start := time.Now()
-	res := FolderResult{Name: folder}
+	res := warm.FolderResult{Name: folder}
 	data, err := s.client.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		res.Status, res.Err = s.examineFailed(folder, err)
@@ -275,12 +240,12 @@ func (s *session) warmFolder(folder string) FolderResult {
 	if data.NumMessages > 0 {
 		res.Messages, res.Bytes, err = s.fetchAll()
 		if err != nil {
-			res.Status, res.Err = StatusError, s.failed(fmt.Sprintf("folder %q: FETCH", folder), err)
+			res.Status, res.Err = warm.StatusError, s.failed(fmt.Sprintf("folder %q: FETCH", folder), err)
 			res.Seconds = time.Since(start).Seconds()
 			return res
 		}
 	}
-	res.Status = StatusOK
+	res.Status = warm.StatusOK
 	res.Seconds = time.Since(start).Seconds()
 	return res
 }
@@ -289,22 +254,22 @@ func (s *session) warmFolder(folder string) FolderResult {
 func (s *session) examineFailed(folder string, err error) (string, error) {
 	var ierr *imap.Error
 	if !errors.As(err, &ierr) || ierr.Type != imap.StatusResponseTypeNo {
-		return StatusError, s.failed(fmt.Sprintf("folder %q: EXAMINE", folder), err)
+		return warm.StatusError, s.failed(fmt.Sprintf("folder %q: EXAMINE", folder), err)
 	}
 	switch ierr.Code {
 	case imap.ResponseCodeNonExistent:
-		return StatusMissing, nil
+		return warm.StatusMissing, nil
 	case imap.ResponseCodeUnavailable:
-		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, &transientError{err})
+		return warm.StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, warm.Transient(err))
 	}
 	ok, lerr := s.exists(folder)
 	if lerr != nil {
-		return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, lerr)
+		return warm.StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, lerr)
 	}
 	if !ok {
-		return StatusMissing, nil
+		return warm.StatusMissing, nil
 	}
-	return StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, err)
+	return warm.StatusError, fmt.Errorf("folder %q: EXAMINE: %w", folder, err)
 }
 
 // fetchAll has the server send every message's data, counting it as it
@@ -314,42 +279,15 @@ func (s *session) fetchAll() (int, int64, error) {
 	return sc.Messages, sc.Bytes, err
 }
 
-// transientError marks a failure worth retrying: connection lost, timeout,
-// BYE, NO [UNAVAILABLE].
-type transientError struct{ err error }
-
-func (e *transientError) Error() string { return e.err.Error() }
-func (e *transientError) Unwrap() error { return e.err }
-
-// Classify marks network-level errors (and BYE, NO [UNAVAILABLE]) as
-// transient; the Platform API path uses it too.
-func Classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	var t *transientError
-	if errors.As(err, &t) {
-		return err
-	}
-	var ne net.Error
+// classify marks the IMAP answers worth a retry as transient (BYE, NO
+// [UNAVAILABLE]), and the network's failures as the engine does.
+func classify(err error) error {
 	var ierr *imap.Error
-	switch {
-	case errors.As(err, &ierr):
+	if errors.As(err, &ierr) {
 		if ierr.Code == imap.ResponseCodeUnavailable || ierr.Type == imap.StatusResponseTypeBye {
-			return &transientError{err}
+			return warm.Transient(err)
 		}
 		return err
-	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
-		return &transientError{err}
-	case strings.Contains(err.Error(), "connection reset"), strings.Contains(err.Error(), "broken pipe"),
-		strings.Contains(err.Error(), "closed"):
-		return &transientError{err}
 	}
-	return err
-}
-
-// IsTransient reports whether err is worth a retry.
-func IsTransient(err error) bool {
-	var t *transientError
-	return errors.As(err, &t)
+	return warm.NetworkTransient(err)
 }

@@ -1,10 +1,12 @@
-package warm
+package imapwarm
 
 import (
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"provpipe/internal/scalix/warm"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -41,10 +43,10 @@ func TestFetchScanner(t *testing.T) {
 		{"literal+ and lower case", "* 1 fetch (uid 1 rfc822.size 42 BODY[HEADER] {3+}\r\nabc)\r\nPPF ok\r\n", 1, 42, nil, true},
 		{"NO UNAVAILABLE", "PPF NO [UNAVAILABLE] try later\r\n", 0, 0, func(err error) bool {
 			var e *imap.Error
-			return errors.As(err, &e) && e.Code == imap.ResponseCodeUnavailable && IsTransient(Classify(err))
+			return errors.As(err, &e) && e.Code == imap.ResponseCodeUnavailable && warm.IsTransient(classify(err))
 		}, true},
-		{"BAD", "PPF BAD what\r\n", 0, 0, func(err error) bool { return err != nil && !IsTransient(Classify(err)) }, true},
-		{"BYE then nothing", "* 1 FETCH (UID 1 RFC822.SIZE 7)\r\n* BYE shutting down\r\n", 1, 7, func(err error) bool { return IsTransient(Classify(err)) }, false},
+		{"BAD", "PPF BAD what\r\n", 0, 0, func(err error) bool { return err != nil && !warm.IsTransient(classify(err)) }, true},
+		{"BYE then nothing", "* 1 FETCH (UID 1 RFC822.SIZE 7)\r\n* BYE shutting down\r\n", 1, 7, func(err error) bool { return warm.IsTransient(classify(err)) }, false},
 		{"cut in a literal", "* 1 FETCH (UID 1 BODY[HEADER] {100}\r\nshort", 1, 0, nil, false},
 	}
 	for _, tt := range tests {

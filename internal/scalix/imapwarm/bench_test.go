@@ -1,9 +1,10 @@
-package warm
+package imapwarm
 
 import (
 	"testing"
 	"time"
 
+	"provpipe/internal/scalix/warm"
 	"provpipe/internal/testserver/mailsim"
 )
 
@@ -25,7 +26,7 @@ func BenchmarkWarmOnce(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res := cfg.WarmOnce(User{Login: "bench", Index: 1})
+		res := cfg.WarmOnce(warm.User{Login: "bench", Index: 1})
 		if len(res.Folders) != 1 || res.Folders[0].Messages != messages {
 			b.Fatalf("warmed %+v", res)
 		}
