@@ -9,6 +9,7 @@ import (
 	"provpipe/internal/scalix/imapwarm"
 	"provpipe/internal/scalix/platform"
 	"provpipe/internal/scalix/warm"
+	"provpipe/internal/scalix/warmreport"
 )
 
 // warmer builds the IMAP or Platform API warmer and the check that its
@@ -238,4 +239,16 @@ func (c *Command) apiURL() (string, error) {
 		scheme = "https"
 	}
 	return scheme + "://" + strings.TrimSuffix(api, "/") + "/api", nil
+}
+
+// format is --format, with auto resolved: the seed's text lines for a
+// person at a terminal, tsv for a pipe, a file or --append.
+func (c *Command) format() string {
+	switch {
+	case c.Format != "auto":
+		return c.Format
+	case c.Append == "" && c.env.StdoutTerminal:
+		return warmreport.Text
+	}
+	return warmreport.TSV
 }

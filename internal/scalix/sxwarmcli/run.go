@@ -26,14 +26,7 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 		return err
 	}
 	defer closeDest()
-	format := c.Format
-	if format == "auto" {
-		format = warmreport.TSV
-		if c.Append == "" && c.env.StdoutTerminal {
-			format = warmreport.Text
-		}
-	}
-	out, err := warmreport.NewWriter(dest, c.env.Stderr, format, c.Header)
+	out, err := warmreport.NewWriter(dest, c.env.Stderr, c.format(), c.Header)
 	if err != nil {
 		return err
 	}

@@ -188,3 +188,14 @@ func shortFlagsFromVars(k *kong.Kong) error {
 	}
 	return nil
 }
+
+// Parse fills tool's flags from args as Main does, without running it: for
+// tests of a command's checks of its flags.
+func Parse(p Program, tool Tool, args []string, env *Env) error {
+	parser, err := newParser(p, tool, env)
+	if err != nil {
+		return err
+	}
+	_, err = parser.Parse(args)
+	return err
+}
