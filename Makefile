@@ -33,7 +33,7 @@ unit:
 	$(GO) test -count=1 -short ./...
 
 lint:
-	@test -z "$$(gofmt -l cmd internal e2e demo bench 2>/dev/null)" || { echo "gofmt needed on:"; gofmt -l cmd internal e2e demo bench; exit 1; }
+	@test -z "$$(gofmt -l cmd internal clitest e2e demo bench 2>/dev/null)" || { echo "gofmt needed on:"; gofmt -l cmd internal clitest e2e demo bench; exit 1; }
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
 	elif [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then "$$($(GO) env GOPATH)/bin/staticcheck" ./...; \

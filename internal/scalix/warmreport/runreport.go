@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"provpipe/internal/scalix/warm"
+	"provpipe/internal/shared/cli"
 	"provpipe/internal/shared/safetext"
 )
 
@@ -84,7 +85,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "# %s\n", f)
 	}
 	if len(rep.FailedUsers) > 0 {
-		fmt.Fprintf(&b, "# %d users failed or partly failed; this output is a user list: warm them again with\n#   sxwarm [options] THIS-FILE\n", len(rep.FailedUsers))
+		fmt.Fprintf(&b, "# %s failed or partly failed; this output is a user list: warm them again with\n#   sxwarm [options] THIS-FILE\n", cli.Count(len(rep.FailedUsers), "user"))
 	}
 	for _, u := range rep.FailedUsers {
 		b.WriteString(safetext.Escape(u) + "\n")

@@ -1,0 +1,67 @@
+// Package clitest holds the command-line contract of the four tools as
+// data: each testdata/*.txtar file is one behaviour (its input files, the
+// command line, the expected stdout, stderr and exit status), run by
+// testscript with the tools registered in-process, so a reviewer reads the
+// contract without reading Go. Tests that need real servers, GNU parallel
+// or signals are in e2e/.
+package clitest
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"provpipe/internal/openxchange/ctxrowscli"
+	"provpipe/internal/openxchange/ctxsplitcli"
+	"provpipe/internal/scalix/sxuserscli"
+	"provpipe/internal/scalix/sxwarmcli"
+	"provpipe/internal/shared/cli"
+)
+
+func TestMain(m *testing.M) {
+	tool := func(main func([]string, *cli.Env) int) func() {
+		return func() { os.Exit(main(os.Args[1:], cli.OSEnv())) }
+	}
+	testscript.Main(m, map[string]func(){
+		"ctxrows":  tool(ctxrowscli.Main),
+		"ctxsplit": tool(ctxsplitcli.Main),
+		"sxusers":  tool(sxuserscli.Main),
+		"sxwarm":   tool(sxwarmcli.Main),
+	})
+}
+
+func TestContract(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:  "testdata",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"status": status},
+	})
+}
+
+// status N PROGRAM ARGS... runs the program and checks that it exits with
+// N: the exit statuses are part of the contract (1 some items failed, 2
+// bad usage or input), which testscript's "! exec" cannot tell apart.
+func status(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
