@@ -92,31 +92,6 @@ type Spec struct {
 	Skip *IDSet
 }
 
-// Range computes the end id from a start and a count, guarding overflow.
-func Range(start, end, count int64) (int64, int64, error) {
-	if start < 1 {
-		return 0, 0, fmt.Errorf("start context id must be at least 1, not %d", start)
-	}
-	switch {
-	case count > 0 && end > 0:
-		return 0, 0, fmt.Errorf("give either --end or --count, not both")
-	case count > 0:
-		if count-1 > math.MaxInt32-start {
-			return 0, 0, fmt.Errorf("--count %d from %d goes past the largest context id %d", count, start, math.MaxInt32)
-		}
-		return start, start + count - 1, nil
-	case end > 0:
-		if end < start {
-			return 0, 0, fmt.Errorf("end context id %d is below start %d", end, start)
-		}
-		if end > math.MaxInt32 {
-			return 0, 0, fmt.Errorf("end context id %d is past the largest context id %d", end, math.MaxInt32)
-		}
-		return start, end, nil
-	}
-	return 0, 0, fmt.Errorf("say how many contexts: --end ID or --count N")
-}
-
 // Generator is a compiled Spec, ready to write.
 type Generator struct {
 	fields   []field

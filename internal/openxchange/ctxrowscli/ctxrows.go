@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"provpipe/internal/openxchange/ctxrows"
 	"provpipe/internal/openxchange/schemas"
@@ -107,7 +108,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 func (c *Command) spec() (ctxrows.Spec, error) {
 	var spec ctxrows.Spec
 	var err error
-	if spec.Start, spec.End, err = ctxrows.Range(c.Start, c.End, c.Count); err != nil {
+	if spec.Start, spec.End, err = contextRange(c.Start, c.End, c.Count); err != nil {
 		return spec, err
 	}
 	if spec.Style.Quote, err = ctxrows.ParseQuoting(c.Quote); err != nil {
@@ -211,7 +212,7 @@ func (c *Command) schemas() (*schemas.Table, error) {
 	}
 	if c.Interleave {
 		if err := t.Interleave(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--interleave: %s: %w", t.Name, err)
 		}
 	}
 	for _, col := range t.Unknown {
@@ -239,4 +240,30 @@ CTXROWS_USER_PASSWORD: the users' password for --users-per-context.`},
   ctxrows --password-file pw -e 100000 -d schemas.csv --skip-created 'logs/*.created' | ctxsplit -n 8 --by schema -o retry-
   ctxrows --password-file pw -s 5001 --count 1000 --quote minimal > more.csv`},
 	}
+}
+
+// contextRange is -s with -e or --count, as the first and last context
+// ids, guarding overflow: context ids are 32-bit in Open-Xchange.
+func contextRange(start, end, count int64) (int64, int64, error) {
+	if start < 1 {
+		return 0, 0, fmt.Errorf("start context id must be at least 1, not %d", start)
+	}
+	switch {
+	case count > 0 && end > 0:
+		return 0, 0, fmt.Errorf("give either --end or --count, not both")
+	case count > 0:
+		if count-1 > math.MaxInt32-start {
+			return 0, 0, fmt.Errorf("--count %d from %d goes past the largest context id %d", count, start, math.MaxInt32)
+		}
+		return start, start + count - 1, nil
+	case end > 0:
+		if end < start {
+			return 0, 0, fmt.Errorf("end context id %d is below start %d", end, start)
+		}
+		if end > math.MaxInt32 {
+			return 0, 0, fmt.Errorf("end context id %d is past the largest context id %d", end, math.MaxInt32)
+		}
+		return start, end, nil
+	}
+	return 0, 0, fmt.Errorf("say how many contexts: --end ID or --count N")
 }

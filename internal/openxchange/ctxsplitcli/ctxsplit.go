@@ -41,6 +41,9 @@ func Main(args []string, env *cli.Env) int {
 func (c *Command) options() (shard.Options, error) {
 	opt := shard.Options{Shards: c.Shards, Prefix: c.Prefix, Force: c.Force, Strict: c.Strict}
 	if c.By != nil {
+		if *c.By == "" {
+			return opt, fmt.Errorf("--by needs a column name")
+		}
 		opt.By, opt.ByGiven = *c.By, true
 	}
 	if err := opt.Validate(); err != nil {

@@ -303,7 +303,7 @@ func (t *Table) checkID(row []string, i, line int, hasSchema bool) error {
 func (t *Table) Interleave() error {
 	db := t.Index(DatabaseID)
 	if db < 0 {
-		return errors.New("--interleave needs a destination-database-id column")
+		return errors.New("interleaving needs a destination-database-id column")
 	}
 	var order []string
 	groups := map[string][]int{}

@@ -133,7 +133,7 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("number of shards must be between 1 and %d, not %d", MaxShards, o.Shards)
 	}
 	if o.ByGiven && o.By == "" {
-		return errors.New("--by needs a column name")
+		return errors.New("the column to group by has no name")
 	}
 	if o.Prefix == "" {
 		return errors.New("output prefix is empty")

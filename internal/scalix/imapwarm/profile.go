@@ -60,7 +60,7 @@ func FindProfile(name string) (Profile, error) {
 		}
 		names = append(names, p.Name)
 	}
-	return Profile{}, fmt.Errorf("unknown --profile %q (one of %s)", name, strings.Join(names, ", "))
+	return Profile{}, fmt.Errorf("unknown profile %q (one of %s)", name, strings.Join(names, ", "))
 }
 
 // readOnlyItems are the FETCH items that never change a message; BODY is
@@ -75,30 +75,30 @@ var readOnlyItems = map[string]bool{
 // sectioned are the items that take a [section].
 var sectioned = map[string]bool{"BODY.PEEK": true, "BINARY.PEEK": true, "BINARY.SIZE": true}
 
-// CheckFetchItems refuses a --fetch list that could change a mailbox
+// CheckFetchItems refuses a list of FETCH items that could change a mailbox
 // (BODY[...], RFC822, RFC822.TEXT and BINARY[...] set \Seen) or that is not
 // a list of items, and adds RFC822.SIZE when missing: the bytes column of
 // the results is the sum of it.
 func CheckFetchItems(items string) (string, error) {
 	list, err := splitItems(items)
 	if err != nil {
-		return "", fmt.Errorf("--fetch %q: %w", items, err)
+		return "", fmt.Errorf("%q: %w", items, err)
 	}
 	if len(list) == 0 {
-		return "", fmt.Errorf("--fetch is empty")
+		return "", fmt.Errorf("the list of items is empty")
 	}
 	hasSize := false
 	for _, item := range list {
 		name, section, _ := strings.Cut(strings.ToUpper(item), "[")
 		switch {
 		case name == "BODY" && section != "", name == "BINARY", name == "RFC822", name == "RFC822.TEXT":
-			return "", fmt.Errorf("--fetch item %s would mark messages \\Seen: use BODY.PEEK[...] or BINARY.PEEK[...]", item)
+			return "", fmt.Errorf("item %s would mark messages \\Seen: use BODY.PEEK[...] or BINARY.PEEK[...]", item)
 		case name == "BODY.PEEK" && section == "", name == "BINARY.PEEK" && section == "":
-			return "", fmt.Errorf("--fetch item %s needs a section, as in %s[HEADER]", item, item)
+			return "", fmt.Errorf("item %s needs a section, as in %s[HEADER]", item, item)
 		case section != "" && !sectioned[name], section == "" && strings.ContainsAny(item, "()<>"):
-			return "", fmt.Errorf("--fetch item %s is not one sxwarm sends: only BODY.PEEK, BINARY.PEEK and BINARY.SIZE take a [section]", item)
+			return "", fmt.Errorf("item %s is not one sxwarm sends: only BODY.PEEK, BINARY.PEEK and BINARY.SIZE take a [section]", item)
 		case !readOnlyItems[name]:
-			return "", fmt.Errorf("--fetch item %s is not one sxwarm sends (read-only items: UID FLAGS INTERNALDATE RFC822.SIZE RFC822.HEADER ENVELOPE BODYSTRUCTURE BODY.PEEK[...] BINARY.PEEK[...] ...)", item)
+			return "", fmt.Errorf("item %s is not one sxwarm sends (read-only items: UID FLAGS INTERNALDATE RFC822.SIZE RFC822.HEADER ENVELOPE BODYSTRUCTURE BODY.PEEK[...] BINARY.PEEK[...] ...)", item)
 		}
 		hasSize = hasSize || name == "RFC822.SIZE"
 	}

@@ -97,10 +97,17 @@ func (c *Command) fetchItems() (string, error) {
 		if c.Profile != "default" {
 			return "", fmt.Errorf("give --fetch or --profile, not both")
 		}
-		return imapwarm.CheckFetchItems(c.Fetch)
+		items, err := imapwarm.CheckFetchItems(c.Fetch)
+		if err != nil {
+			return "", fmt.Errorf("--fetch: %w", err)
+		}
+		return items, nil
 	}
 	p, err := imapwarm.FindProfile(c.Profile)
-	return p.Items, err
+	if err != nil {
+		return "", fmt.Errorf("--profile: %w", err)
+	}
+	return p.Items, nil
 }
 
 // maxJobs bounds --jobs: each session costs a connection and buffers.
