@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"provpipe/internal/testserver/mailsim"
 	"provpipe/internal/testserver/testenv"
@@ -73,11 +72,7 @@ func TestExitStatusTable(t *testing.T) {
 		130: {
 			{"ctxrows", "SIGINT", byInterrupt(interruptCtxrows, syscall.SIGINT)},
 			{"ctxsplit", "SIGINT while reading a pipe", byInterrupt(interruptCtxsplit, syscall.SIGINT)},
-			{"sxusers", "SIGINT while omsearch runs", func(t *testing.T) int {
-				cmd := exec.Command(testenv.Binary(t, "sxusers"), "--omsearch", testenv.Testdata("omsearch", "omsearch"))
-				cmd.Env = append(os.Environ(), "OMSEARCH_AS=slow")
-				return signalStatus(func(*testing.T) *exec.Cmd { return cmd }, waitForChild)(t)
-			}},
+			{"sxusers", "SIGINT while omsearch runs", func(t *testing.T) int { return interruptOmsearch(t).code }},
 			{"sxwarm", "SIGINT mid-run", byInterrupt(interruptSxwarm, syscall.SIGINT)},
 		},
 		143: {
@@ -123,26 +118,6 @@ func sxwarmStatus(fault func(*mailsim.Server)) func(t *testing.T) int {
 	}
 }
 
-// signalStatus starts a command, waits as ready says, sends SIGINT and
-// returns the status a shell would show.
-func signalStatus(start func(*testing.T) *exec.Cmd, ready func(*testing.T, *exec.Cmd)) func(t *testing.T) int {
-	return signalWith(os.Interrupt, start, ready)
-}
-
-// signalWith is signalStatus with another signal.
-func signalWith(sig os.Signal, start func(*testing.T) *exec.Cmd, ready func(*testing.T, *exec.Cmd)) func(t *testing.T) int {
-	return func(t *testing.T) int {
-		cmd := start(t)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		ready(t, cmd)
-		cmd.Process.Signal(sig)
-		cmd.Wait()
-		return shellExitStatus(cmd.ProcessState)
-	}
-}
-
 func shellExitStatus(ps *os.ProcessState) int {
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return 128 + int(ws.Signal())
@@ -153,12 +128,10 @@ func shellExitStatus(ps *os.ProcessState) int {
 // waitForChild waits until the command has started a child process.
 func waitForChild(t *testing.T, cmd *exec.Cmd) {
 	pid := strconv.Itoa(cmd.Process.Pid)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if out, _ := exec.Command("pgrep", "-P", pid).Output(); len(out) > 0 {
-			return
-		}
-	}
-	t.Fatal("no child process started")
+	waitFor(t, "a child process", func() bool {
+		out, _ := exec.Command("pgrep", "-P", pid).Output()
+		return len(out) > 0
+	})
 }
 
 // byInterrupt is the status a tool ends with when sig stops it.

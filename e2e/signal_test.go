@@ -173,6 +173,14 @@ func checkSxusers(t *testing.T, got interrupted, _ bool) {
 	}
 }
 
+// interruptOmsearch stops sxusers while omsearch, which sleeps a minute,
+// runs as its child.
+func interruptOmsearch(t *testing.T) interrupted {
+	cmd := exec.Command(testenv.Binary(t, "sxusers"), "--omsearch", testenv.Testdata("omsearch", "omsearch"))
+	cmd.Env = append(os.Environ(), "OMSEARCH_AS=slow")
+	return interruptTool(t, syscall.SIGINT, cmd, func(*bufio.Reader) { waitForChild(t, cmd) })
+}
+
 // interruptSxwarm stops a rate-limited run, results appended to a file,
 // once the first user's result is in it.
 func interruptSxwarm(t *testing.T, sig syscall.Signal, quiet bool) interrupted {

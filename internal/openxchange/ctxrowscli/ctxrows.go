@@ -4,7 +4,6 @@ package ctxrowscli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 
@@ -97,12 +96,13 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	err = gen.Write(ctx, env.Stdout)
-	var sig *cli.SignalError
-	if errors.As(err, &sig) {
-		return fmt.Errorf("%w: the output ends with a whole row, not with the last context", sig)
+	if err := gen.Write(ctx, env.Stdout); err != nil {
+		if ctx.Err() != nil {
+			return cli.Interrupted(ctx, "the output ends with a whole row, not with the last context")
+		}
+		return err
 	}
-	return err
+	return nil
 }
 
 func (c *Command) spec() (ctxrows.Spec, error) {

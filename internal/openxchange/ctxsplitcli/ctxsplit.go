@@ -4,7 +4,6 @@ package ctxsplitcli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"provpipe/internal/openxchange/shard"
@@ -81,9 +80,8 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	if err != nil {
 		set.Abort()
-		var sig *cli.SignalError
-		if errors.As(err, &sig) {
-			return fmt.Errorf("%w: no shard file written", sig)
+		if ctx.Err() != nil {
+			return cli.Interrupted(ctx, "no shard file written")
 		}
 		return err
 	}

@@ -73,7 +73,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	src, bad, closeSrc, err := c.source(ctx, specs != nil)
 	if ctx.Err() != nil { // omsearch stopped by the signal, not refused; or stdin ended by it
-		return fmt.Errorf("%w: no user written", cli.Interrupted(ctx))
+		return cli.Interrupted(ctx, "no user written")
 	}
 	if err != nil {
 		return err
@@ -84,7 +84,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	entries, failed, err := c.collect(src, specs)
 	if ctx.Err() != nil {
-		return fmt.Errorf("%w: no user written", cli.Interrupted(ctx))
+		return cli.Interrupted(ctx, "no user written")
 	}
 	if err != nil {
 		// The directory failed as a whole (a refused search): nothing was done.

@@ -61,7 +61,7 @@ func (c *Command) config() (*imapwarm.Config, error) {
 	cfg := &imapwarm.Config{
 		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
 		Admin: c.User, Auth: imapwarm.Auth(c.Auth), MasterSep: c.MasterSep,
-		Folders: splitList(c.Folders), AllFolders: c.AllFolders, LoginOnly: c.Check,
+		AllFolders: c.AllFolders, LoginOnly: c.Check,
 	}
 	var err error
 	if cfg.Fetch, err = c.fetchItems(); err != nil {
@@ -70,7 +70,7 @@ func (c *Command) config() (*imapwarm.Config, error) {
 	if c.Debug {
 		cfg.Debug = c.env.Stderr
 	}
-	if _, err := c.foldersAndJobs(); err != nil {
+	if cfg.Folders, err = c.foldersAndJobs(); err != nil {
 		return nil, err
 	}
 	if err = c.tls(cfg); err != nil {

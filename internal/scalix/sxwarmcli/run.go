@@ -98,7 +98,7 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 	case writeErr != nil:
 		return fmt.Errorf("write results: %w; stopped, with the results of %d users warmed but not recorded (the next run with --done warms them again)", writeErr, lost)
 	case interrupted:
-		return cli.Interrupted(signalled) // the summary said it
+		return cli.Interrupted(signalled, "") // the summary said it
 	case sum.Failed+sum.Partial > 0:
 		return &cli.PartialError{Failed: sum.Failed + sum.Partial, Total: sum.Done()}
 	}

@@ -46,9 +46,7 @@ func Main(p Program, tool Tool, args []string, env *Env) int {
 		writeMan(env.Stdout, parser.Model, p.Description, tool)
 		return ExitOK
 	}
-	if code, exited := parse(parser, args); exited {
-		return code
-	} else if code != ExitOK {
+	if code, ok := parse(parser, args); !ok {
 		return code
 	}
 	ctx, stop := signalContext()
@@ -86,23 +84,24 @@ func newParser(p Program, tool Tool, env *Env) (*kong.Kong, error) {
 // process (a test may run Main in-process).
 type kongExit int
 
-// parse fills the tool's flags; exited reports that kong already did all
-// there was to do (--help, --version).
-func parse(parser *kong.Kong, args []string) (code int, exited bool) {
+// parse fills the tool's flags; ok reports that the tool is to run. If
+// not, code is Main's status: kong did all there was to do (--help,
+// --version), or the flags were bad.
+func parse(parser *kong.Kong, args []string) (code int, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			c, ok := r.(kongExit)
-			if !ok {
+			c, isExit := r.(kongExit)
+			if !isExit {
 				panic(r)
 			}
-			code, exited = int(c), true
+			code, ok = int(c), false
 		}
 	}()
 	if _, err := parser.Parse(args); err != nil {
 		fmt.Fprintf(parser.Stderr, "%s: %v\nRun '%s --help' for usage.\n", parser.Model.Name, err, parser.Model.Name)
 		return ExitUsage, false
 	}
-	return ExitOK, false
+	return ExitOK, true
 }
 
 // shouldReport: a tool that was interrupted, or whose items failed, has
@@ -143,12 +142,18 @@ func signalContext() (context.Context, func()) {
 }
 
 // Interrupted is the error a tool returns when ctx stopped it: the signal
-// that did, or ctx's error.
-func Interrupted(ctx context.Context) error {
-	if cause := context.Cause(ctx); cause != nil {
+// that did (or ctx's error), followed by note, what the interruption left
+// (its output, its files). With no note it is the bare cause: the tool's
+// summary has said it, and Main prints nothing more.
+func Interrupted(ctx context.Context, note string) error {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = ctx.Err()
+	}
+	if note == "" {
 		return cause
 	}
-	return ctx.Err()
+	return fmt.Errorf("%w: %s", cause, note)
 }
 
 // OpenInput opens path for reading, "-" being the tool's stdin; name is

@@ -60,12 +60,7 @@ type pumpedReader struct {
 }
 
 func (p *pumpedReader) Read(b []byte) (int, error) {
-	if p.cur.buf == nil && p.err == nil {
-		if !p.next() {
-			return 0, p.err
-		}
-	}
-	if p.cur.buf == nil {
+	if p.cur.buf == nil && (p.err != nil || !p.next()) {
 		return 0, p.err
 	}
 	n := copy(b, p.cur.buf[p.off:p.cur.n])
