@@ -4,6 +4,7 @@ package ctxsplitcli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"provpipe/internal/openxchange/shard"
@@ -82,6 +83,9 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		set.Abort()
 		if ctx.Err() != nil {
 			return cli.Interrupted(ctx, "no shard file written")
+		}
+		if errors.Is(err, outfiles.ErrExists) {
+			return fmt.Errorf("%w (use --force to overwrite)", err)
 		}
 		return err
 	}

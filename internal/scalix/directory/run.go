@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"provpipe/internal/shared/field"
 )
 
 // OmsearchArgs is the seed's command line for listing every user with the
@@ -25,7 +27,7 @@ var ErrNoOmsearch = errors.New("omsearch not found")
 func FindOmsearch(explicit string) (string, error) {
 	if explicit != "" {
 		if _, err := os.Stat(explicit); err != nil {
-			return "", fmt.Errorf("--omsearch %s: %w", explicit, err)
+			return "", field.Errorf("Omsearch", "%s: %w", explicit, err)
 		}
 		return explicit, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"provpipe/internal/scalix/directory"
+	"provpipe/internal/shared/field"
 )
 
 // Attributes names the LDAP attributes each entry field comes from.
@@ -57,7 +58,7 @@ func Open(cfg Config) (*Dir, error) {
 		cfg.Filter = DefaultFilter
 	}
 	if _, err := ldap.CompileFilter(cfg.Filter); err != nil {
-		return nil, fmt.Errorf("--filter %q: %w", cfg.Filter, err)
+		return nil, field.Errorf("Filter", "%q: %w", cfg.Filter, err)
 	}
 	conn, err := dial(cfg)
 	if err != nil {
@@ -74,10 +75,10 @@ func Open(cfg Config) (*Dir, error) {
 func dial(cfg Config) (*ldap.Conn, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" {
-		return nil, fmt.Errorf("--ldap %q: want ldap://HOST[:PORT] or ldaps://HOST[:PORT]", cfg.URL)
+		return nil, field.Errorf("URL", "%q: want ldap://HOST[:PORT] or ldaps://HOST[:PORT]", cfg.URL)
 	}
 	if cfg.StartTLS && u.Scheme == "ldaps" {
-		return nil, fmt.Errorf("--starttls with an ldaps:// URL: choose one")
+		return nil, field.Errorf("StartTLS", "with an ldaps:// URL: choose one")
 	}
 	tlsConf := cfg.TLSConfig
 	if tlsConf == nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/icholy/digest"
 
 	"provpipe/internal/scalix/warm"
+	"provpipe/internal/shared/field"
 )
 
 // DefaultLogin is the default --api-login template.
@@ -62,17 +63,17 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.API)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--api %q: want http(s)://HOST[:PORT]/api", cfg.API)
+		return nil, field.Errorf("API", "%q: want http(s)://HOST[:PORT]/api", cfg.API)
 	}
 	cfg.API = strings.TrimSuffix(cfg.API, "/")
 	if cfg.Login == "" {
 		cfg.Login = DefaultLogin
 	}
 	if !strings.Contains(cfg.Login, "{user}") {
-		return nil, fmt.Errorf("--api-login %q has no {user}: every user would be the same account", cfg.Login)
+		return nil, field.Errorf("Login", "%q has no {user}: every user would be the same account", cfg.Login)
 	}
 	if cfg.PageSize < 1 {
-		return nil, fmt.Errorf("--page-size must be at least 1")
+		return nil, field.Errorf("PageSize", "must be at least 1")
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = cfg.TLSConfig

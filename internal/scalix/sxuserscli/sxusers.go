@@ -11,6 +11,7 @@ import (
 	"provpipe/internal/scalix/directory"
 	"provpipe/internal/scalix/ldapdir"
 	"provpipe/internal/shared/cli"
+	"provpipe/internal/shared/field"
 	"provpipe/internal/shared/secret"
 	"provpipe/internal/shared/tlsconf"
 )
@@ -46,7 +47,9 @@ type Command struct {
 }
 
 // Program names and describes sxusers.
-var Program = cli.Program{Name: "sxusers", Vars: map[string]string{"ldapfilter": ldapdir.DefaultFilter}, Description: `Find the users to warm and write them, one per line, for sxwarm.
+var Program = cli.Program{Name: "sxusers", Vars: map[string]string{"ldapfilter": ldapdir.DefaultFilter},
+	Fields: field.Names{"URL": "--ldap", "StartTLS": "--starttls", "Filter": "--filter", "Omsearch": "--omsearch", "CA": "--ca"},
+	Description: `Find the users to warm and write them, one per line, for sxwarm.
 
 Sources, one per run: omsearch (the default; run as root on the Scalix
 server), -f FILE of omsearch output, --ldap URL, or -U NAMES. With -U and a

@@ -14,6 +14,7 @@ import (
 	"provpipe/internal/scalix/warm"
 	"provpipe/internal/scalix/warmreport"
 	"provpipe/internal/shared/cli"
+	"provpipe/internal/shared/field"
 	"provpipe/internal/shared/safetext"
 	"provpipe/internal/shared/secret"
 	"provpipe/internal/shared/tlsconf"
@@ -74,7 +75,9 @@ type Command struct {
 }
 
 // Program names and describes sxwarm.
-var Program = cli.Program{Name: "sxwarm", Vars: map[string]string{"apilogin": platform.DefaultLogin}, Description: `Warm every user's IMAP folders before their first login.
+var Program = cli.Program{Name: "sxwarm", Vars: map[string]string{"apilogin": platform.DefaultLogin},
+	Fields: field.Names{"API": "--api", "Login": "--api-login", "PageSize": "--page-size", "CA": "--ca"},
+	Description: `Warm every user's IMAP folders before their first login.
 
 For each user an admin logs in as that user, EXAMINEs each folder and FETCHes
 every message's UID, flags, date, size, envelope and header, so the server

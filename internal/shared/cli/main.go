@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"provpipe/internal/shared/ctxio"
+	"provpipe/internal/shared/field"
 )
 
 // Tool is a command's flag struct: kong fills it, then Run does the work.
@@ -27,6 +28,10 @@ type Program struct {
 	Name        string
 	Description string
 	Vars        map[string]string // values for the flags' ${...} defaults
+	// Fields names the flag that fills each library field the tool's
+	// errors may be about: libraries name their fields, and Main renames
+	// them here, in one place, before the error is printed.
+	Fields field.Names
 }
 
 // Main parses args into tool, runs it until it returns or SIGINT or SIGTERM
@@ -57,7 +62,7 @@ func Main(p Program, tool Tool, args []string, env *Env) int {
 		env.Stdin = ctxio.Reader(ctx, stdin)
 		defer func() { env.Stdin = stdin }()
 	}
-	err = tool.Run(ctx, env)
+	err = p.Fields.Rename(tool.Run(ctx, env))
 	if shouldReport(err) {
 		fmt.Fprintf(env.Stderr, "%s: %s\n", p.Name, printable(err.Error()))
 	}

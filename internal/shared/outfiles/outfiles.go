@@ -15,7 +15,7 @@ import (
 )
 
 // ErrExists is returned when a final path exists and overwriting was not allowed.
-var ErrExists = errors.New("exists (use --force to overwrite)")
+var ErrExists = errors.New("exists")
 
 // File is one member of a Set, buffered.
 type File struct {

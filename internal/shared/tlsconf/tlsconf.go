@@ -6,8 +6,9 @@ package tlsconf
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"os"
+
+	"provpipe/internal/shared/field"
 )
 
 // Flags are --ca and --insecure, embedded in a tool's flags.
@@ -29,11 +30,11 @@ func Client(serverName, caFile string, insecure bool) (*tls.Config, error) {
 	}
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("--ca: %w", err)
+		return nil, field.Errorf("CA", "%w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca %s: no PEM certificate found", caFile)
+		return nil, field.Errorf("CA", "%s: no PEM certificate found", caFile)
 	}
 	conf.RootCAs = pool
 	return conf, nil

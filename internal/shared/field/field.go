@@ -1,0 +1,60 @@
+// Package field lets a library say which of its settings an error is
+// about, without knowing how a command spells that setting: the library
+// names its own field ("API"), the command that filled the field from a
+// flag renames it ("--api") in one place, so a library never hard-codes a
+// command line and an operator still reads the flag they typed.
+package field
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is an error about the value of one named field.
+type Error struct {
+	Name string // the field, as the library calls it; a command renames it
+	Err  error  // what is wrong; its text follows the name
+}
+
+// Errorf returns an *Error about field name; the text reads after the name,
+// as in "API \"x\": want http(s)://HOST/api".
+func Errorf(name, format string, args ...any) error {
+	return &Error{Name: name, Err: fmt.Errorf(format, args...)}
+}
+
+func (e *Error) Error() string { return e.Name + " " + e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Names maps a library's field names to what the operator typed.
+type Names map[string]string
+
+// Rename gives the first field error in err's chain the name names has for
+// it, so the message names the flag; err is returned as it was when no
+// field error in it has a name there. The chain is kept for errors.Is.
+func (names Names) Rename(err error) error {
+	var fe *Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	flag, ok := names[fe.Name]
+	if !ok {
+		return err
+	}
+	if fe == err {
+		return &Error{Name: flag, Err: fe.Err}
+	}
+	// The field error sits inside a wrapper: say the flag first and keep
+	// the whole chain, so errors.Is still finds what the wrapper marked.
+	return &renamed{flag: flag, fe: fe, whole: err}
+}
+
+type renamed struct {
+	flag  string
+	fe    *Error
+	whole error
+}
+
+func (r *renamed) Error() string { return r.flag + " " + r.fe.Err.Error() }
+
+func (r *renamed) Unwrap() error { return r.whole }
