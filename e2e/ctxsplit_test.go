@@ -181,69 +181,6 @@ func parseCSVKeepCR(t *testing.T, text string) [][]string {
 	return out
 }
 
-// TestCtxsplitRejectsBadInput checks each rejection: exit 2, the line named,
-// no file left behind and nothing overwritten.
-func TestCtxsplitRejectsBadInput(t *testing.T) {
-	cases := []struct {
-		name, input string
-		args        []string
-		wantErr     string
-		existing    bool
-	}{
-		{"unterminated quote", "a,b\n1,2\n3,\"4\n5,6\n", nil, "stdin:3: unterminated quoted field", false},
-		{"too many fields", "a,b\n1,2\n3,4,5\n", nil, "stdin:3: record has 3 fields, the header has 2", false},
-		{"too few fields", "a,b\n1,2\n\"x\ny\",2\n3\n", nil, "stdin:5: record has 1 fields", false},
-		{"bare quote", "a,b\n1,2\n3,4\"5\n", nil, "stdin:3: bare quote", false},
-		{"text after quote", "a,b\n\"1\"x,2\n", nil, "stdin:2: unexpected 'x' after the closing quote", false},
-		{"invalid utf-8 strict", "a,b\n1,2\n3,\xff\n", []string{"--strict"}, "stdin:3: invalid UTF-8", false},
-		{"empty input", "", nil, "stdin:1: empty input", false},
-		{"duplicate header column", "a,a\n1,2\n", nil, "stdin:1: header names column \"a\" twice", false},
-		{"unknown --by column", "a,b\n1,2\n", []string{"--by", "schema-name"}, `no column "schema-name" to group by`, false},
-		{"existing shard", "a,b\n1,2\n", nil, "s-02.csv: exists (use --force to overwrite)", true},
-		{"bad utf-8 with --by", "a,b\n1,2\n3,\xff\n", []string{"--strict", "--by", "a"}, "stdin:3: invalid UTF-8", false},
-		{"wrong width with --by", "a,b\n1,2\n3\n", []string{"--by", "b"}, "stdin:3: record has 1 fields", false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if c.existing {
-				os.WriteFile(filepath.Join(dir, "s-02.csv"), []byte("keep me\n"), 0o644)
-			}
-			before := listDir(t, dir)
-			res := run(t, c.input, "ctxsplit", append([]string{"-n", "3", "-o", dir + "/s-"}, c.args...)...)
-			if res.code != 2 {
-				t.Errorf("exit %d, want 2; stderr: %s", res.code, res.stderr)
-			}
-			if !strings.Contains(res.stderr, c.wantErr) {
-				t.Errorf("stderr %q does not contain %q", res.stderr, c.wantErr)
-			}
-			if res.stdout != "" {
-				t.Errorf("stdout not empty: %q", res.stdout)
-			}
-			if after := listDir(t, dir); !reflect.DeepEqual(after, before) {
-				t.Errorf("directory changed: before %v, after %v", before, after)
-			}
-			if c.existing {
-				if got := readFile(t, filepath.Join(dir, "s-02.csv")); got != "keep me\n" {
-					t.Errorf("existing file overwritten: %q", got)
-				}
-			}
-		})
-	}
-}
-
-func TestCtxsplitForceOverwrites(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "s-01.csv"), []byte("old\n"), 0o644)
-	res := run(t, "a\n1\n2\n", "ctxsplit", "-n", "1", "-o", dir+"/s-", "--force")
-	if res.code != 0 {
-		t.Fatalf("exit %d: %s", res.code, res.stderr)
-	}
-	if got := readFile(t, filepath.Join(dir, "s-01.csv")); got != "a\n1\n2\n" {
-		t.Errorf("s-01.csv = %q", got)
-	}
-}
-
 // schemaShards maps each schema to the shards it appears in.
 func schemaShards(t *testing.T, paths []string) map[string]map[int]bool {
 	t.Helper()

@@ -412,22 +412,6 @@ func TestSxwarmViaPlatformFaults(t *testing.T) {
 	}
 }
 
-func TestSxwarmViaPlatformUsage(t *testing.T) {
-	p := startPlatform(t, platformUsers(1))
-	for _, args := range [][]string{
-		{"--via", "platform", "-u", "a", "-w", "x"},                                 // no --api
-		{"--via", "platform", "--api", "ftp://x/api", "-u", "a", "-w", "x"},         // not http
-		{"--via", "platform", "--api", p.api(), "-u", "a", "-w", "x", "--starttls"}, // IMAP only
-		{"--via", "platform", "--api", p.api(), "--api-login", "{admin}", "-u", "a", "-w", "x"},
-		{"--api", p.api(), "-u", "a", "-w", "x"}, // --api without --via platform
-		{"--via", "platform", "--api", "http://127.0.0.1:1/api", "-u", "a", "-w", "x"},
-	} {
-		if r := run(t, "User0 Test0\n", "sxwarm", args...); r.code != 2 {
-			t.Errorf("%v: exit %d, want 2: %s", args, r.code, r.stderr)
-		}
-	}
-}
-
 // TestSxwarmViaPlatformHTTPS: -S with --api HOST:PORT means
 // https://HOST:PORT/api; the certificate is verified against --ca, refused
 // without it (exit 2, nothing tried), accepted with --insecure.

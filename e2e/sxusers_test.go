@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -91,73 +90,6 @@ func TestSxusersInterruptedOmsearch(t *testing.T) {
 	// Said by sxusers itself: it handled the signal, and was not killed.
 	if !strings.Contains(got.stderr, "sxusers: interrupted by SIGINT: no user written") {
 		t.Errorf("stderr: %s", got.stderr)
-	}
-}
-
-func TestSxusersFileFormatsAndFilters(t *testing.T) {
-	listing := testenv.Testdata("omsearch", "listing.txt")
-	tests := []struct {
-		name string
-		args []string
-		want []string
-	}{
-		{"file", []string{"-f", listing}, listingLogins},
-		{"exclude", []string{"-f", listing, "--exclude", "sxqueryadmin", "--exclude", "sxadmin"}, listingLogins[2:]},
-		{"match", []string{"-f", listing, "--match", "^User[0-2] "}, listingLogins[2:5]},
-		{"names as given", []string{"-U", "User0 Test0,S=Test3,S=Test4/G=User4"}, []string{"User0 Test0", "Test3", "User4 Test4"}},
-		{"resolved in file", []string{"-f", listing, "-U", "User0 Test0,S=Test3,S=Test4/G=User4,Test2,S=Müller"}, []string{"User0 Test0", "User3 Test3", "User4 Test4", "User2 Test2", "Jörg Müller"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, "", "sxusers", append(tt.args, "-q")...)
-			if got := lines(r.stdout); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %q\nwant %q\nstderr: %s", got, tt.want, r.stderr)
-			}
-			if r.code == 2 {
-				t.Errorf("exit 2: %s", r.stderr)
-			}
-		})
-	}
-	// csv: the header sxwarm reads, the tagged parts split out.
-	r := run(t, "", "sxusers", "-f", listing, "--format", "csv", "-q")
-	recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(recs[0], ",") != "login,cn,surname,given,mail,formal" || len(recs) != len(listingLogins)+1 {
-		t.Fatalf("csv header/rows: %q", recs)
-	}
-	if got := recs[6]; got[0] != "User3 Test3" || got[2] != "Test3" || got[3] != "User3" || got[5] != "S=Test3/G=User3/OU1=test9/OU2=scalix" {
-		t.Errorf("tagged-only row = %q", got)
-	}
-	// jsonl: one object per person.
-	r = run(t, "", "sxusers", "-f", "-", "--format", "jsonl", "-q")
-	if r.code != 0 || r.stdout != "" {
-		t.Errorf("empty stdin: exit %d, %q", r.code, r.stdout)
-	}
-	r = run(t, readFile(t, listing), "sxusers", "-f", "-", "--format", "jsonl", "-q")
-	if n := len(lines(r.stdout)); n != len(listingLogins) || !strings.Contains(r.stdout, `{"login":"Jörg Müller","cn":"Jörg Müller","surname":"Müller","given":"Jörg"`) {
-		t.Errorf("jsonl (%d lines):\n%s", n, r.stdout)
-	}
-}
-
-func TestSxusersUnresolvedNames(t *testing.T) {
-	listing := testenv.Testdata("omsearch", "listing.txt")
-	r := run(t, "", "sxusers", "-f", listing, "-U", "Test0,Nobody,User1 Test1")
-	if r.code != 1 {
-		t.Fatalf("exit %d, want 1", r.code)
-	}
-	if got := lines(r.stdout); !reflect.DeepEqual(got, []string{"User1 Test1"}) {
-		t.Errorf("stdout %q, want the one resolved name", got)
-	}
-	for _, want := range []string{`-U "Test0" matches 2 users: User0 Test0`, "Other Test0", `-U "Nobody": no such user`} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
-		}
-	}
-	r = run(t, "", "sxusers", "-U", "S=a/OU1=b")
-	if r.code != 2 || !strings.Contains(r.stderr, "-U item 1") {
-		t.Errorf("bad spec: exit %d, %s", r.code, r.stderr)
 	}
 }
 
