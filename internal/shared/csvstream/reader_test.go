@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -167,4 +168,41 @@ func stripBlank(s string) string {
 		s = strings.ReplaceAll(s, "\n\n", "\n")
 	}
 	return s
+}
+
+// FuzzFastPathAgrees checks the line-at-a-time fast path against the
+// byte-by-byte parser it skips: on every input, read whole, in halves and
+// one byte at a time, both give the same records (bytes, lines, fields)
+// and the same error, message included. (How the input arrives may change
+// which of two errors comes first, for either parser, when a record is
+// both too long and malformed: the two are compared chunk for chunk.)
+func FuzzFastPathAgrees(f *testing.F) {
+	for _, s := range []string{
+		"a,b\n1,2\n", "\"x\ny\",2\n", `"a""b"` + "\n", "a\n\nb", "\"", "a\"b\n", "\"a\"b\n", ",,\n,",
+		"\"1\",\"2\"\r\n\"3\",\"4\"\r\n", "a,b\r\n1,2\r", "\"a\"\rb\n", "\xef\xbb\xbf\"a\",b\n",
+		"\"a\",\"b\"", "x,\"y\",z\n\"\",,\"\"\n", "a,\"b\nc\",d\n\"e\"x\n", "\"a\" ,b\n",
+		"\"a\"\"b\n", "\"a\"b\"\n", "\",\"\n", "\"\n", "0123456,\"89\",\"bcdefgh\"\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		chunked := []func(io.Reader) io.Reader{
+			func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader,
+		}
+		for i := range 2 * len(chunked) {
+			chunks, strict := chunked[i/2], i%2 == 1
+			fast := NewReader(chunks(strings.NewReader(in)), "fuzz")
+			slow := newReference(chunks(strings.NewReader(in)), "fuzz")
+			fast.ValidateUTF8, slow.ValidateUTF8 = strict, strict
+			fast.MaxRecord, slow.MaxRecord = 64, 64
+			got, err := readAll(t, fast)
+			want, werr := readAll(t, slow)
+			if fmt.Sprint(err) != fmt.Sprint(werr) {
+				t.Fatalf("input %q: fast path error %v, reference %v", in, err, werr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("input %q:\nfast path %+v\nreference %+v", in, got, want)
+			}
+		}
+	})
 }
