@@ -196,17 +196,14 @@ func readHeader(r *csvstream.Reader) (*header, error) {
 	return h, nil
 }
 
-// openShards creates the shard files and writes the header into each.
-func openShards(opt Options, h *header, set *outfiles.Set) ([]*outfiles.File, error) {
+// openShards creates the shard files.
+func openShards(opt Options, set *outfiles.Set) ([]*outfiles.File, error) {
 	paths := Paths(opt.Prefix, opt.Shards)
 	files := make([]*outfiles.File, len(paths))
 	for i, p := range paths {
 		f, err := set.Create(p, shardBuffer)
 		if err != nil {
 			return nil, err
-		}
-		if _, err := f.Write(h.raw); err != nil {
-			return nil, fmt.Errorf("write %s: %w", p, err)
 		}
 		files[i] = f
 	}
@@ -246,52 +243,46 @@ func splitRoundRobin(ctx context.Context, in io.Reader, name string, opt Options
 	})
 }
 
-// distribute writes each record left in r to the shard pick chooses for
-// it, counting records and schemas per shard; the shards are committed by
-// the caller, through set.
-func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, pick func(*csvstream.Record) (int, error)) (*Result, error) {
-	files, err := openShards(opt, h, set)
-	if err != nil {
-		return nil, err
-	}
-	stats := newSchemaStats(h, opt.Shards)
-	counts := make([]int, opt.Shards)
-	out := newBatcher(files)
-	defer out.close()
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		s, err := pick(rec)
-		if err != nil {
-			return nil, err
-		}
-		if err := out.add(s, rec.Raw); err != nil {
-			return nil, err
-		}
-		stats.add(rec, s)
-		counts[s]++
-	}
-	if err := out.close(); err != nil {
-		return nil, err
-	}
-	return stats.result(files, counts), nil
-}
-
 // schemaStats counts distinct schemas per shard and the schemas that land in
-// more than one shard, up to maxTrackedSchemas names.
+// more than one shard, up to maxTrackedSchemas names. It runs once per
+// record: a schema already seen costs one map look-up, no copy and no
+// allocation.
 type schemaStats struct {
 	column   int
 	name     string
-	home     map[string]int // schema -> first shard it was seen in
-	perShard []map[string]struct{}
-	split    map[string]struct{}
+	schemas  map[string]*schemaSeen
+	perShard []int // distinct schemas per shard
+	split    int
 	examples []string
-	scratch  []byte
+}
+
+// schemaSeen is where one schema went: the first 64 shards as bits, any
+// beyond in a set made when first needed.
+type schemaSeen struct {
+	low   uint64
+	high  map[int]struct{}
+	count int // shards it is in
+}
+
+// add records shard and reports whether it is new for this schema.
+func (s *schemaSeen) add(shard int) bool {
+	if shard < 64 {
+		bit := uint64(1) << shard
+		if s.low&bit != 0 {
+			return false
+		}
+		s.low |= bit
+	} else {
+		if s.high == nil {
+			s.high = map[int]struct{}{}
+		}
+		if _, seen := s.high[shard]; seen {
+			return false
+		}
+		s.high[shard] = struct{}{}
+	}
+	s.count++
+	return true
 }
 
 func newSchemaStats(h *header, shards int) *schemaStats {
@@ -300,49 +291,39 @@ func newSchemaStats(h *header, shards int) *schemaStats {
 	if column < 0 {
 		return s
 	}
-	s.home = map[string]int{}
-	s.split = map[string]struct{}{}
-	s.perShard = make([]map[string]struct{}, shards)
-	for i := range s.perShard {
-		s.perShard[i] = map[string]struct{}{}
-	}
+	s.schemas = map[string]*schemaSeen{}
+	s.perShard = make([]int, shards)
 	return s
 }
 
-func (s *schemaStats) add(rec *csvstream.Record, shard int) {
-	if s.column < 0 {
-		return
-	}
-	s.scratch = rec.AppendField(s.scratch[:0], s.column)
-	home, known := s.home[string(s.scratch)]
+// add counts a record of schema name in shard.
+func (s *schemaStats) add(name []byte, shard int) {
+	seen, known := s.schemas[string(name)]
 	if !known {
-		if len(s.home) >= maxTrackedSchemas {
+		if len(s.schemas) >= maxTrackedSchemas {
 			return
 		}
-		name := string(s.scratch)
-		s.home[name] = shard
-		s.perShard[shard][name] = struct{}{}
+		seen = &schemaSeen{}
+		s.schemas[string(name)] = seen
+	}
+	if !seen.add(shard) {
 		return
 	}
-	if home == shard {
-		return
-	}
-	name := string(s.scratch)
-	s.perShard[shard][name] = struct{}{}
-	if _, dup := s.split[name]; !dup {
-		s.split[name] = struct{}{}
+	s.perShard[shard]++
+	if seen.count == 2 {
+		s.split++
 		if len(s.examples) < 3 {
-			s.examples = append(s.examples, name)
+			s.examples = append(s.examples, string(name))
 		}
 	}
 }
 
 func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
-	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: len(s.split), SchemasCount: len(s.home), SchemaColumn: s.name}
+	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: s.split, SchemasCount: len(s.schemas), SchemaColumn: s.name}
 	for i, f := range files {
 		st := Stat{Path: f.Path, Records: counts[i], Schemas: -1}
 		if s.column >= 0 {
-			st.Schemas = len(s.perShard[i])
+			st.Schemas = s.perShard[i]
 		}
 		res.Shards = append(res.Shards, st)
 		res.Records += counts[i]

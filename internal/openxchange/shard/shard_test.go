@@ -132,3 +132,64 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("key mode hands %d shards to the import, want the 2 with records", got)
 	}
 }
+
+// TestSchemaStats splits rows whose schema cycles with a period other than
+// the shard count, so schemas spread, with quoted and doubled-quote names
+// and shard counts on both sides of 64 (shards past the 64th are kept in
+// a set, not bits).
+func TestSchemaStats(t *testing.T) {
+	cases := []struct {
+		shards, schemas, rows int
+	}{
+		{3, 3, 30},   // each schema in one shard
+		{8, 9, 900},  // every schema in every shard
+		{4, 2, 40},   // schema k only in shards k, k+2
+		{70, 7, 700}, // shards beyond 64
+		{100, 3, 1000},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("n%d-s%d", c.shards, c.schemas), func(t *testing.T) {
+			var in strings.Builder
+			in.WriteString("contextid,schema\n")
+			want := make([]map[string]bool, c.shards)
+			for i := range want {
+				want[i] = map[string]bool{}
+			}
+			homes := map[string]map[int]bool{}
+			for i := 0; i < c.rows; i++ {
+				name := fmt.Sprintf(`s"%d`, i%c.schemas)
+				fmt.Fprintf(&in, "%d,\"s\"\"%d\"\n", i, i%c.schemas)
+				want[i%c.shards][name] = true
+				if homes[name] == nil {
+					homes[name] = map[int]bool{}
+				}
+				homes[name][i%c.shards] = true
+			}
+			set := outfiles.New(false)
+			defer set.Abort()
+			res, err := Split(context.Background(), strings.NewReader(in.String()), "in", Options{Shards: c.shards, Prefix: t.TempDir() + "/x-"}, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, st := range res.Shards {
+				if st.Schemas != len(want[i]) {
+					t.Errorf("shard %d: %d schemas, want %d", i+1, st.Schemas, len(want[i]))
+				}
+			}
+			split := 0
+			for _, shards := range homes {
+				if len(shards) > 1 {
+					split++
+				}
+			}
+			if res.SchemasCount != c.schemas || res.SplitSchemasCount != split {
+				t.Errorf("%d schemas, %d split; want %d, %d", res.SchemasCount, res.SplitSchemasCount, c.schemas, split)
+			}
+			for _, name := range res.SplitSchemas {
+				if len(homes[name]) < 2 {
+					t.Errorf("example %q is not split", name)
+				}
+			}
+		})
+	}
+}
