@@ -25,6 +25,9 @@ func Reader(ctx context.Context, r io.Reader) io.Reader {
 	if !Blocks(r) {
 		return &checkedReader{ctx: ctx, r: r}
 	}
+	if f, ok := r.(*os.File); ok {
+		widenPipe(f)
+	}
 	return &pumpedReader{ctx: ctx, r: r}
 }
 
@@ -40,8 +43,9 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// pumpBuffer is the size of each read of a pumped reader.
-const pumpBuffer = 64 << 10
+// pumpBuffer is the size of each read of a pumped reader: as large as the
+// pipe widenPipe asks for, so one read can empty it.
+const pumpBuffer = 1 << 20
 
 type chunk struct {
 	buf []byte
