@@ -96,6 +96,7 @@ type Spec struct {
 type Generator struct {
 	fields   []field
 	extras   [][]byte // encoded schema rows, each starting with a comma
+	row      rowPlan  // fields and extras flattened, what rows are rendered from
 	perCtx   int64
 	header   []byte
 	start    int64
@@ -114,19 +115,6 @@ func (g *Generator) Write(ctx context.Context, w io.Writer) error {
 		}
 	}
 	return g.rowsParallel(ctx, w)
-}
-
-func (g *Generator) appendRow(buf []byte, vars *[numVars]int64, k int) []byte {
-	for i := range g.fields {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = g.fields[i].appendTo(buf, vars)
-	}
-	if len(g.extras) > 0 {
-		buf = append(buf, g.extras[k]...)
-	}
-	return append(buf, '\n')
 }
 
 // Compile checks a Spec and prepares its rows; every refusal (an unknown
@@ -169,6 +157,7 @@ func Compile(spec Spec) (*Generator, error) {
 	}
 	g.skip = spec.Skip
 	g.header = encodeHeader(header)
+	g.row = planRow(g.fields, g.extras)
 	return g, nil
 }
 

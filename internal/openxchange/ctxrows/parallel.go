@@ -88,18 +88,16 @@ func (g *Generator) appendBlock(buf []byte, from, to int64) []byte {
 	offset := from / g.perCtx // the context's distance from the start
 	vars[VarContext] = g.start + offset
 	vars[VarUser] = from%g.perCtx + 1
-	k := 0
-	if len(g.extras) > 0 {
-		k = int(offset % int64(len(g.extras)))
-	}
+	cycle := len(g.row.tails) // the schema rows, or 1 without a table
+	k := int(offset % int64(cycle))
 	for r := from; r < to; r++ {
 		if !g.skip.Has(vars[VarContext]) { // a created context keeps its place in the schema cycle
-			buf = g.appendRow(buf, &vars, k)
+			buf = g.row.appendRow(buf, &vars, k)
 		}
 		if vars[VarUser]++; vars[VarUser] > g.perCtx {
 			vars[VarUser] = 1
 			vars[VarContext]++
-			if k++; k == len(g.extras) {
+			if k++; k == cycle {
 				k = 0
 			}
 		}
