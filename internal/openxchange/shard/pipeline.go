@@ -14,11 +14,17 @@ import (
 // batches to the writer. Records are not copied between the stages: the
 // reader's buffers are lent (csvstream.Buffers), and each goes back to the
 // pool once the second stage has copied the records in it.
-const (
+var (
 	readBlock  = 1 << 20 // one buffer of input
 	readBlocks = 6       // buffers in the pool: bounds memory, and how far reading runs ahead
-	itemsBatch = 2048    // records handed over at once
 )
+
+const itemsBatch = 2048 // records handed over at once
+
+// slowSecondStage, set by a test, runs before each batch of the second
+// stage: a second stage that lags behind is when a buffer given back too
+// early would be overwritten under it.
+var slowSecondStage func()
 
 // item is one record for the second stage, or a buffer it may give back.
 type item struct {
@@ -96,6 +102,9 @@ func (st *stages) finish() error {
 func (st *stages) second(stats *schemaStats, counts []int, out *batcher) {
 	defer close(st.done)
 	for batch := range st.batches {
+		if slowSecondStage != nil {
+			slowSecondStage()
+		}
 		for _, it := range batch {
 			if it.release != nil {
 				select {

@@ -273,16 +273,13 @@ func (r *Reader) fill() error {
 	}
 }
 
-// switchBuffer moves the unread bytes into a buffer from r.Buffers, one
-// twice their size if they fill the current one, and retires the current
-// one: the records returned from it stay as they are.
+// switchBuffer moves the unread bytes into a buffer from r.Buffers, with
+// room for as much again at least, and retires the current one: the
+// records returned from it stay as they are. The lender chooses how large
+// a buffer is beyond that.
 func (r *Reader) switchBuffer() {
 	unread := r.end - r.start
-	want := initialBuffer
-	if r.buf != nil && unread == len(r.buf) {
-		want = 2 * len(r.buf)
-	}
-	want = max(want, 2*unread)
+	want := max(2*unread, 4<<10)
 	next := r.Buffers.Get(want)
 	if len(next) < want {
 		next = make([]byte, want)

@@ -206,3 +206,36 @@ func FuzzFastPathAgrees(f *testing.F) {
 		}
 	})
 }
+
+// TestLentBuffersKeepRecords reads with lent buffers and keeps every
+// record's Raw without copying it: none may change as reading goes on,
+// and each retired buffer is one a record came from.
+func TestLentBuffersKeepRecords(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(&in, "%d,\"%s\"\n", i, strings.Repeat("z", i%50))
+	}
+	r := NewReader(iotest.HalfReader(strings.NewReader(in.String())), "in")
+	var got, retired int
+	r.Buffers = Buffers{
+		Get:    func(min int) []byte { got++; return make([]byte, min) },
+		Retire: func([]byte) { retired++ },
+	}
+	var kept [][]byte
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, rec.Raw)
+	}
+	if string(bytes.Join(kept, nil)) != in.String() {
+		t.Error("records changed after later reads: a lent buffer was written over")
+	}
+	if got < 2 || retired != got-1 {
+		t.Errorf("%d buffers taken, %d retired; want several, all but the last retired", got, retired)
+	}
+}
