@@ -7,13 +7,24 @@ import (
 	"provpipe/internal/shared/outfiles"
 )
 
-// batchSize is how much a shard collects before its bytes are written.
-const batchSize = 256 << 10
+// A shard collects maxBatch bytes before they are written, or less when
+// there are many shards: all shards' batches together stay near
+// batchBudget, so -n 10000 does not hold gigabytes.
+const (
+	maxBatch    = 256 << 10
+	minBatch    = 16 << 10
+	batchBudget = 4 << 20
+)
+
+func batchSize(shards int) int {
+	return max(minBatch, min(maxBatch, batchBudget/max(shards, 1)))
+}
 
 // batcher collects records per shard and writes full batches from a second
 // goroutine, so parsing the input and the write system calls overlap.
 type batcher struct {
 	files   []*outfiles.File
+	size    int // bytes a batch collects
 	pending [][]byte
 	queue   chan batch
 	free    chan []byte
@@ -31,6 +42,7 @@ type batch struct {
 func newBatcher(files []*outfiles.File) *batcher {
 	b := &batcher{
 		files:   files,
+		size:    batchSize(len(files)),
 		pending: make([][]byte, len(files)),
 		queue:   make(chan batch, 4),
 		free:    make(chan []byte, 8),
@@ -76,7 +88,7 @@ func (b *batcher) add(shard int, raw []byte) error {
 		p = b.buffer()
 	}
 	p = append(p, raw...)
-	if len(p) >= batchSize {
+	if len(p) >= b.size {
 		b.queue <- batch{shard, p}
 		p = nil
 		if err := b.failed(); err != nil {
@@ -92,7 +104,7 @@ func (b *batcher) buffer() []byte {
 	case buf := <-b.free:
 		return buf
 	default:
-		return make([]byte, 0, batchSize+4096)
+		return make([]byte, 0, b.size+4096)
 	}
 }
 

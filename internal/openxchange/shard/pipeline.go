@@ -16,7 +16,7 @@ import (
 // pool once the second stage has copied the records in it.
 var (
 	readBlock  = 1 << 20 // one buffer of input
-	readBlocks = 6       // buffers in the pool: bounds memory, and how far reading runs ahead
+	readBlocks = 4       // buffers in the pool: bounds memory, and how far reading runs ahead
 )
 
 const itemsBatch = 2048 // records handed over at once
@@ -38,6 +38,7 @@ type item struct {
 type stages struct {
 	pool    chan []byte
 	batches chan []item
+	spent   chan []item // batches the second stage is done with, for reuse
 	pending []item
 	failed  atomic.Bool // the second stage stopped on a write error
 	err     error       // that error, read after done
@@ -48,6 +49,7 @@ func newStages(r *csvstream.Reader, stats *schemaStats, counts []int, out *batch
 	st := &stages{
 		pool:    make(chan []byte, readBlocks+2),
 		batches: make(chan []item, 2),
+		spent:   make(chan []item, 4),
 		done:    make(chan struct{}),
 	}
 	for range readBlocks {
@@ -85,7 +87,11 @@ func (st *stages) flush() {
 		return
 	}
 	st.batches <- st.pending
-	st.pending = make([]item, 0, itemsBatch)
+	select {
+	case st.pending = <-st.spent:
+	default:
+		st.pending = make([]item, 0, itemsBatch)
+	}
 }
 
 // finish hands over the rest and waits for the second stage.
@@ -126,6 +132,11 @@ func (st *stages) second(stats *schemaStats, counts []int, out *batcher) {
 				stats.add(csvstream.Value(nil, it.schema), it.shard)
 			}
 			counts[it.shard]++
+		}
+		clear(batch) // drop the references into the buffers
+		select {
+		case st.spent <- batch[:0]:
+		default:
 		}
 	}
 }

@@ -1,0 +1,93 @@
+package shard
+
+import (
+	"provpipe/internal/shared/outfiles"
+)
+
+// schemaStats counts distinct schemas per shard and the schemas that land in
+// more than one shard, up to maxTrackedSchemas names. It runs once per
+// record: a schema already seen costs one map look-up, no copy and no
+// allocation.
+type schemaStats struct {
+	column   int
+	name     string
+	schemas  map[string]*schemaSeen
+	perShard []int // distinct schemas per shard
+	split    int
+	examples []string
+}
+
+// schemaSeen is where one schema went: the first 64 shards as bits, any
+// beyond in a set made when first needed.
+type schemaSeen struct {
+	low   uint64
+	high  map[int]struct{}
+	count int // shards it is in
+}
+
+// add records shard and reports whether it is new for this schema.
+func (s *schemaSeen) add(shard int) bool {
+	if shard < 64 {
+		bit := uint64(1) << shard
+		if s.low&bit != 0 {
+			return false
+		}
+		s.low |= bit
+	} else {
+		if s.high == nil {
+			s.high = map[int]struct{}{}
+		}
+		if _, seen := s.high[shard]; seen {
+			return false
+		}
+		s.high[shard] = struct{}{}
+	}
+	s.count++
+	return true
+}
+
+func newSchemaStats(h *header, shards int) *schemaStats {
+	column, name := schemaColumn(h)
+	s := &schemaStats{column: column, name: name}
+	if column < 0 {
+		return s
+	}
+	s.schemas = map[string]*schemaSeen{}
+	s.perShard = make([]int, shards)
+	return s
+}
+
+// add counts a record of schema name in shard.
+func (s *schemaStats) add(name []byte, shard int) {
+	seen, known := s.schemas[string(name)]
+	if !known {
+		if len(s.schemas) >= maxTrackedSchemas {
+			return
+		}
+		seen = &schemaSeen{}
+		s.schemas[string(name)] = seen
+	}
+	if !seen.add(shard) {
+		return
+	}
+	s.perShard[shard]++
+	if seen.count == 2 {
+		s.split++
+		if len(s.examples) < 3 {
+			s.examples = append(s.examples, string(name))
+		}
+	}
+}
+
+func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
+	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: s.split, SchemasCount: len(s.schemas), SchemaColumn: s.name}
+	for i, f := range files {
+		st := Stat{Path: f.Path, Records: counts[i], Schemas: -1}
+		if s.column >= 0 {
+			st.Schemas = s.perShard[i]
+		}
+		res.Shards = append(res.Shards, st)
+		res.Records += counts[i]
+	}
+	return res
+}
