@@ -24,51 +24,85 @@ shown() {
 	printf '%s' "${s//|/\\|}"
 }
 
-# measure LABEL CMD...: best wall time of 3 runs and peak RSS, as a table row.
+# measure LABEL CMD...: best wall time of 3 runs, with that run's user and
+# system CPU, and the peak RSS of all three, as a table row; then its
+# ratio to the floor and to GNU split when they were measured before it
+# (in $floor and $split). The wall time is left in $work/last.
 measure() {
 	local label=$1; shift
-	local best="" rss=0 t r
+	local best="" user="" sys="" rss=0 t u s r
 	for _ in 1 2 3; do
-		/usr/bin/time -f '%e %M' -o "$work/time" bash -c "$*" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-		read -r t r <"$work/time"
-		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+		/usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "$*" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+		read -r t u s r <"$work/time"
+		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t user=$u sys=$s; fi
 		((r > rss)) && rss=$r
 	done
-	printf '| %s | `%s` | %.2f s | %d MiB |\n' "${label//|/\\|}" "$(shown "$@")" "$best" $((rss / 1024))
+	printf '| %s | `%s` | %.2f s | %.2f s | %.2f s | %d MiB | %s | %s |\n' "${label//|/\\|}" "$(shown "$@")" "$best" "$user" "$sys" \
+		$((rss / 1024)) "$(ratio "$best" "${floor:-}")" "$(ratio "$best" "${split:-}")"
 	echo "$best" >"$work/last"
+}
+
+# ratio A B: A/B as "1.23x", or "-" without B.
+ratio() {
+	if [ -z "$2" ]; then echo "-"; else awk "BEGIN{printf \"%.2fx\", $1/$2}"; fi
+}
+
+# aim WHAT A B LIMIT: one line of the issue's aims, A/B against LIMIT.
+aim() {
+	awk -v what="$1" -v a="$2" -v b="$3" -v limit="$4" 'BEGIN{
+		r = a / b; printf "| %s | %.2fx | <= %.2fx | %s |\n", what, r, limit, (r <= limit ? "met" : "not met") }'
 }
 
 ctx() {
 	local schemas=$root/testdata/seed/schemas-name.csv
 	echo "### ctxrows and ctxsplit, $rows contexts ($(nproc) cores, $(uname -m); \$W is a scratch directory)"
 	echo
-	echo "| what | command | best of 3 | peak RSS |"
-	echo "| --- | --- | --- | --- |"
-	measure "seed's bash loop" "bash $root/bench/seed-loop.sh $schemas 1 $rows $work/seed.csv"
-	local seed; seed=$(cat "$work/last")
-	measure "ctxrows" "$bin/ctxrows -p secret -e $rows -d $schemas > $work/all.csv"
-	local ours; ours=$(cat "$work/last")
+	echo "The floor is \`cat | cat\` into a file: the least it costs to move these bytes through a pipe onto disk."
+	echo
+	echo "| what | command | best of 3 | user CPU | system CPU | peak RSS | x floor | x GNU split |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	"$bin/ctxrows" -p secret -e "$rows" -d "$schemas" >"$work/all.csv" 2>/dev/null
 	tail -n +2 "$work/all.csv" >"$work/body.csv"
 	cd "$work"
-	measure "floor: cat" "cat $work/all.csv > /dev/null"
-	measure "floor: cat through a pipe" "cat $work/all.csv | cat > /dev/null"
+	local floor="" split=""
+	measure "floor: cat through a pipe into a file" "rm -f $work/floor.csv; cat $work/all.csv | cat > $work/floor.csv"
+	floor=$(cat "$work/last")
 	measure "GNU split -n r/8" "rm -f s-*; split -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv s-"
+	split=$(cat "$work/last")
 	measure "GNU split -u -n r/8" "rm -f u-*; split -u -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv u-"
+	measure "ctxrows to a file" "rm -f $work/gen.csv; $bin/ctxrows -p secret -e $rows -d $schemas > $work/gen.csv"
+	local gen; gen=$(cat "$work/last")
 	measure "ctxsplit -n 8" "rm -f c-*; $bin/ctxsplit -q -n 8 -o c- $work/all.csv"
+	local rr; rr=$(cat "$work/last")
 	measure "ctxsplit -n 8 from a pipe" "rm -f p-*; cat $work/all.csv | $bin/ctxsplit -q -n 8 -o p-"
 	measure "ctxsplit -n 8 --by schema" "rm -f k-*; $bin/ctxsplit -q -n 8 --by schema -o k- $work/all.csv"
-	measure "seed pipeline, whole script" "cd $work && rm -rf contexts-*/ && bash $root/testdata/seed/ox-preprovision.sh -d $schemas -e $rows -n 8"
-	measure "ctxrows | ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
+	local by; by=$(cat "$work/last")
+	measure "ctxrows \| ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
+	local piped; piped=$(cat "$work/last")
+	if [ -z "${SKIP_SEED:-}" ]; then
+		measure "seed's bash loop" "bash $root/bench/seed-loop.sh $schemas 1 $rows $work/seed.csv"
+		local seed; seed=$(cat "$work/last")
+		measure "seed pipeline, whole script" "cd $work && rm -rf contexts-*/ && bash $root/testdata/seed/ox-preprovision.sh -d $schemas -e $rows -n 8"
+	fi
 	cd "$root"
 	echo
-	awk "BEGIN{printf \"ctxrows is %.0f times faster than the seed's loop\n\", $seed/$ours}"
+	[ -n "${seed:-}" ] && awk "BEGIN{printf \"ctxrows is %.0f times faster than the seed's loop\n\", $seed/$gen}" && echo
+	echo "#### Against the aims (ratios of this run)"
 	echo
-	echo "#### ctxsplit peak RSS as the input grows (round-robin)"
+	echo "| aim | measured | limit | |"
+	echo "| --- | --- | --- | --- |"
+	aim "ctxsplit -n 8 from a file / GNU split -n r/8" "$rr" "$split" 0.5
+	aim "ctxsplit -n 8 from a file / floor" "$rr" "$floor" 2.0
+	aim "ctxrows \\| ctxsplit -n 8 / floor" "$piped" "$floor" 2.5
+	aim "ctxsplit --by schema / ctxsplit round-robin" "$by" "$rr" 1.10
+	aim "ctxrows to a file / floor" "$gen" "$floor" 1.5
+	echo
+	echo "#### ctxsplit peak RSS as the input grows (round-robin, from a pipe)"
 	echo
 	echo "| rows | peak RSS |"
 	echo "| --- | --- |"
 	for n in 100000 1000000 4000000; do
-		/usr/bin/time -f '%M' -o "$work/time" bash -c "$bin/ctxrows -p secret -e $n -d $schemas | $bin/ctxsplit -q -n 8 --force -o $work/m-" >/dev/null
+		/usr/bin/time -f '%M' -o "$work/time" bash -c "$bin/ctxrows -p secret -e $n -d $schemas 2>/dev/null | $bin/ctxsplit -q -n 8 --force -o $work/m-" >/dev/null
 		printf '| %d | %d MiB |\n' "$n" $(($(cat "$work/time") / 1024))
 		rm -f "$work"/m-*
 	done
