@@ -2,6 +2,7 @@ package shard
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -9,33 +10,38 @@ import (
 	"strings"
 
 	"provpipe/internal/shared/csvstream"
+	"provpipe/internal/shared/ctxio"
 	"provpipe/internal/shared/outfiles"
 )
 
-// splitByKey reads the input twice: once to count the records of each key,
-// then, after assigning keys to shards, to write them. A non-seekable input
-// is copied to a spool file during the first pass.
+// splitByKey reads the input twice. The first pass reads and checks every
+// record as round-robin does and counts the records of each key, noting
+// each record's key (and schema) as a number in an index, a byte or two a
+// record. Keys are then assigned to shards. The second pass only cuts the
+// input into records again (csvstream.Cutter: no field is parsed) and
+// sends each where the index says. A non-seekable input is copied to a
+// spool file during the first pass.
 func splitByKey(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
 	src, cleanup, err := rereadable(in, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	counts, order, h, err := countKeys(ctx, src.first, name, opt)
+	idx, h, err := indexKeys(ctx, src.first, name, opt)
 	if err != nil {
 		return nil, err
 	}
-	assign := balance(counts, order, opt.Shards)
+	shardOf := balance(idx.counts, opt.Shards)
 	second, err := src.rewind()
 	if err != nil {
 		return nil, err
 	}
-	res, err := writeByKey(ctx, second, name, opt, h, assign, set)
+	res, err := writeIndexed(ctx, second, name, opt, h, idx, shardOf, set)
 	if err != nil {
 		return nil, err
 	}
-	res.Keys = len(order)
-	for _, shard := range assign {
+	res.Keys = len(idx.counts)
+	for _, shard := range shardOf {
 		res.Shards[shard].Keys++
 	}
 	return res, nil
@@ -50,46 +56,109 @@ func keyColumn(h *header, opt Options, name string) (int, error) {
 	return i, nil
 }
 
-func countKeys(ctx context.Context, in io.Reader, name string, opt Options) (map[string]int, []string, *header, error) {
+// keyIndex is what the first pass learns: keys numbered in the order first
+// seen, with their record counts, and each record's key number, followed
+// by its schema's number (plus one; 0 when not tracked) when the schema
+// column is another than the key's, as uvarints.
+type keyIndex struct {
+	keys    numbering
+	counts  []int // key number -> records
+	schemas numbering
+	// ownSchema: the schema column is not the key column, so each
+	// record's schema number is in the index too.
+	ownSchema bool
+	records   []byte
+	n         int // records indexed
+}
+
+// numbering gives each distinct value a number, in the order first seen.
+type numbering struct {
+	ids   map[string]int
+	names []string
+}
+
+func (nb *numbering) number(v []byte) int {
+	if id, ok := nb.ids[string(v)]; ok {
+		return id
+	}
+	if nb.ids == nil {
+		nb.ids = map[string]int{}
+	}
+	id := len(nb.names)
+	nb.ids[string(v)] = id
+	nb.names = append(nb.names, string(v))
+	return id
+}
+
+func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*keyIndex, *header, error) {
 	r := newReader(ctx, in, name, opt)
 	h, err := readHeader(r)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	col, err := keyColumn(h, opt, name)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	counts := map[string]int{}
-	var order []string
-	var scratch []byte
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return counts, order, h, nil
-		}
-		if err != nil {
-			return nil, nil, nil, err
-		}
+	schemaCol, _ := schemaColumn(h)
+	idx := &keyIndex{ownSchema: schemaCol >= 0 && schemaCol != col}
+	// Reading and checking on this goroutine, numbering on another.
+	st := newStages(r, func(it *item) error {
+		idx.add(it.fields[0], it.fields[1])
+		return nil
+	})
+	err = readAll(r, st, func(rec *csvstream.Record, it *item) error {
 		if err := checkWidth(r, rec, h); err != nil {
-			return nil, nil, nil, err
+			return err
 		}
-		scratch = rec.AppendField(scratch[:0], col)
-		if _, seen := counts[string(scratch)]; !seen {
-			order = append(order, string(scratch))
+		it.fields[0] = rec.RawField(col)
+		if idx.ownSchema {
+			it.fields[1] = rec.RawField(schemaCol)
 		}
-		counts[string(scratch)]++
+		return nil
+	})
+	if werr := st.finish(); err == nil {
+		err = werr
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return idx, h, nil
+}
+
+// add indexes a record by its raw key and schema fields.
+func (idx *keyIndex) add(keyField, schemaField []byte) {
+	key := idx.keys.number(csvstream.Value(nil, keyField))
+	if key == len(idx.counts) {
+		idx.counts = append(idx.counts, 0)
+	}
+	idx.counts[key]++
+	idx.records = binary.AppendUvarint(idx.records, uint64(key))
+	if idx.ownSchema {
+		v := csvstream.Value(nil, schemaField)
+		schema := 0 // not tracked: past maxTrackedSchemas
+		if id, known := idx.schemas.ids[string(v)]; known {
+			schema = id + 1
+		} else if len(idx.schemas.names) < maxTrackedSchemas {
+			schema = idx.schemas.number(v) + 1
+		}
+		idx.records = binary.AppendUvarint(idx.records, uint64(schema))
+	}
+	idx.n++
 }
 
 // balance assigns keys to shards, largest key first to the least loaded shard
 // (the LPT rule), so shard sizes end up close whatever the key counts.
 // Ties go to the key seen first and the lowest shard, so the result is stable.
-func balance(counts map[string]int, order []string, shards int) map[string]int {
-	keys := append([]string(nil), order...)
+// counts[k] is the records of key number k; the result is its shard.
+func balance(counts []int, shards int) []int {
+	keys := make([]int, len(counts))
+	for k := range keys {
+		keys[k] = k
+	}
 	sort.SliceStable(keys, func(a, b int) bool { return counts[keys[a]] > counts[keys[b]] })
 	load := make([]int, shards)
-	assign := make(map[string]int, len(keys))
+	assign := make([]int, len(counts))
 	for _, k := range keys {
 		best := 0
 		for s := 1; s < shards; s++ {
@@ -103,24 +172,78 @@ func balance(counts map[string]int, order []string, shards int) map[string]int {
 	return assign
 }
 
-func writeByKey(ctx context.Context, in io.Reader, name string, opt Options, h *header, assign map[string]int, set *outfiles.Set) (*Result, error) {
-	r := newReader(ctx, in, name, opt)
-	if _, err := r.Next(); err != nil { // the header, already checked
-		return nil, err
-	}
-	col, err := keyColumn(h, opt, name)
+// writeIndexed is the second pass: each record cut from in goes to the
+// shard of the key the index names for it.
+func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h *header, idx *keyIndex, shardOf []int, set *outfiles.Set) (*Result, error) {
+	files, err := openShards(opt, set)
 	if err != nil {
 		return nil, err
 	}
-	var scratch []byte
-	return distribute(r, h, opt, set, func(rec *csvstream.Record) (int, error) {
-		scratch = rec.AppendField(scratch[:0], col)
-		s, ok := assign[string(scratch)]
-		if !ok {
-			return 0, fmt.Errorf("%s:%d: input changed between the two passes", name, rec.Line)
+	stats := newSchemaStats(h, opt.Shards)
+	if stats.column >= 0 {
+		if idx.ownSchema {
+			stats.numbered(idx.schemas.names)
+		} else {
+			stats.numbered(idx.keys.names)
 		}
-		return s, nil
-	})
+	}
+	counts := make([]int, opt.Shards)
+	out := newBatcher(files)
+	defer out.close()
+	for s := range files {
+		if err := out.add(s, h.raw); err != nil {
+			return nil, err
+		}
+	}
+	c := csvstream.NewCutter(ctxio.Reader(ctx, in), name)
+	if _, err := c.Next(); err != nil { // the header, already checked
+		return nil, changed(name, err)
+	}
+	index := idx.records
+	for n := 0; ; n++ {
+		raw, err := c.Next()
+		if err == io.EOF {
+			if n != idx.n {
+				return nil, changed(name, nil)
+			}
+			break
+		}
+		if err != nil {
+			return nil, changed(name, err)
+		}
+		if n == idx.n {
+			return nil, changed(name, nil)
+		}
+		key, used := binary.Uvarint(index)
+		index = index[used:]
+		shard := shardOf[key]
+		if err := out.add(shard, raw); err != nil {
+			return nil, err
+		}
+		counts[shard]++
+		schema := int(key)
+		if idx.ownSchema {
+			s, used := binary.Uvarint(index)
+			index = index[used:]
+			schema = int(s) - 1
+		}
+		if stats.column >= 0 && schema >= 0 {
+			stats.addNumber(schema, shard)
+		}
+	}
+	if err := out.close(); err != nil {
+		return nil, err
+	}
+	return stats.result(files, counts), nil
+}
+
+// changed says the second pass met other records than the first: the
+// input was changed while it was split.
+func changed(name string, err error) error {
+	if err != nil && err != io.EOF {
+		return err
+	}
+	return fmt.Errorf("%s: input changed between the two passes", name)
 }
 
 // twoPass gives the input for a first and a second read.

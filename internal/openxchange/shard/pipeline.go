@@ -8,12 +8,13 @@ import (
 	"provpipe/internal/shared/outfiles"
 )
 
-// The split runs as two stages on two cores: the reading goroutine reads
-// and scans the input and picks each record's shard; a second one copies
-// the records into their shards' batches, counts schemas and hands full
-// batches to the writer. Records are not copied between the stages: the
-// reader's buffers are lent (csvstream.Buffers), and each goes back to the
-// pool once the second stage has copied the records in it.
+// A pass over the input runs as two stages on two cores: the reading
+// goroutine reads and scans the input (and, splitting round-robin, picks
+// each record's shard); a second goroutine does the rest with each record:
+// copies it into its shard's batch and counts its schema (round-robin), or
+// numbers its key (key mode's first pass). Records are not copied between
+// the stages: the reader's buffers are lent (csvstream.Buffers), and each
+// goes back to the pool once the second stage is done with the records in it.
 var (
 	readBlock  = 1 << 20 // one buffer of input
 	readBlocks = 4       // buffers in the pool: bounds memory, and how far reading runs ahead
@@ -28,11 +29,15 @@ var slowSecondStage func()
 
 // item is one record for the second stage, or a buffer it may give back.
 type item struct {
-	raw     []byte // the whole record, in a lent buffer
-	schema  []byte // its raw schema field, in the same buffer
+	raw     []byte    // the whole record, in a lent buffer
+	fields  [2][]byte // raw fields the second stage needs, in the same buffer
 	shard   int
 	release []byte // a retired buffer: every record in it came before
 }
+
+// secondStage is what the second goroutine does with each record; an
+// error stops the pass.
+type secondStage func(it *item) error
 
 // stages connects the reading goroutine to the second stage.
 type stages struct {
@@ -45,7 +50,7 @@ type stages struct {
 	done    chan struct{}
 }
 
-func newStages(r *csvstream.Reader, stats *schemaStats, counts []int, out *batcher) *stages {
+func newStages(r *csvstream.Reader, work secondStage) *stages {
 	st := &stages{
 		pool:    make(chan []byte, readBlocks+2),
 		batches: make(chan []item, 2),
@@ -56,7 +61,7 @@ func newStages(r *csvstream.Reader, stats *schemaStats, counts []int, out *batch
 		st.pool <- make([]byte, readBlock)
 	}
 	r.Buffers = csvstream.Buffers{Get: st.get, Retire: st.retire}
-	go st.second(stats, counts, out)
+	go st.second(work)
 	return st
 }
 
@@ -102,16 +107,17 @@ func (st *stages) finish() error {
 	return st.err
 }
 
-// second copies each record into its shard's batch and counts it. After a
-// write error it only gives buffers back, so the reader never waits for
-// one forever; the reader sees failed and stops.
-func (st *stages) second(stats *schemaStats, counts []int, out *batcher) {
+// second runs work on each record. After an error it only gives buffers
+// back, so the reader never waits for one forever; the reader sees failed
+// and stops.
+func (st *stages) second(work secondStage) {
 	defer close(st.done)
 	for batch := range st.batches {
 		if slowSecondStage != nil {
 			slowSecondStage()
 		}
-		for _, it := range batch {
+		for i := range batch {
+			it := &batch[i]
 			if it.release != nil {
 				select {
 				case st.pool <- it.release:
@@ -122,16 +128,10 @@ func (st *stages) second(stats *schemaStats, counts []int, out *batcher) {
 			if st.err != nil {
 				continue
 			}
-			if err := out.add(it.shard, it.raw); err != nil {
+			if err := work(it); err != nil {
 				st.err = err
 				st.failed.Store(true)
-				continue
 			}
-			if stats.column >= 0 {
-				// Only a name with a doubled quote is copied to be undone.
-				stats.add(csvstream.Value(nil, it.schema), it.shard)
-			}
-			counts[it.shard]++
 		}
 		clear(batch) // drop the references into the buffers
 		select {
@@ -160,8 +160,28 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 			return nil, err
 		}
 	}
-	st := newStages(r, stats, counts, out)
-	err = readAll(r, st, stats.column, pick)
+	st := newStages(r, func(it *item) error {
+		if err := out.add(it.shard, it.raw); err != nil {
+			return err
+		}
+		if stats.column >= 0 {
+			// Only a name with a doubled quote is copied to be undone.
+			stats.add(csvstream.Value(nil, it.fields[0]), it.shard)
+		}
+		counts[it.shard]++
+		return nil
+	})
+	err = readAll(r, st, func(rec *csvstream.Record, it *item) error {
+		s, err := pick(rec)
+		if err != nil {
+			return err
+		}
+		it.shard = s
+		if stats.column >= 0 {
+			it.fields[0] = rec.RawField(stats.column)
+		}
+		return nil
+	})
 	if werr := st.finish(); err == nil {
 		err = werr
 	}
@@ -174,8 +194,9 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 	return stats.result(files, counts), nil
 }
 
-// readAll is the reading stage: every record with its shard, to the second.
-func readAll(r *csvstream.Reader, st *stages, column int, pick func(*csvstream.Record) (int, error)) error {
+// readAll is the reading stage: every record, with what fill takes from
+// it, to the second stage.
+func readAll(r *csvstream.Reader, st *stages, fill func(*csvstream.Record, *item) error) error {
 	for !st.failed.Load() {
 		rec, err := r.Next()
 		if err == io.EOF {
@@ -184,13 +205,9 @@ func readAll(r *csvstream.Reader, st *stages, column int, pick func(*csvstream.R
 		if err != nil {
 			return err
 		}
-		s, err := pick(rec)
-		if err != nil {
+		it := item{raw: rec.Raw}
+		if err := fill(rec, &it); err != nil {
 			return err
-		}
-		it := item{raw: rec.Raw, shard: s}
-		if column >= 0 {
-			it.schema = rec.RawField(column)
 		}
 		st.push(it)
 	}

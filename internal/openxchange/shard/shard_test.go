@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,18 +17,18 @@ import (
 func TestBalance(t *testing.T) {
 	cases := []struct {
 		name   string
-		counts map[string]int
-		order  []string
+		counts []int // records of each key, in the order first seen
 		shards int
-		want   map[string]int
+		want   []int // each key's shard
 	}{
-		{"equal keys spread", map[string]int{"a": 5, "b": 5, "c": 5}, []string{"a", "b", "c"}, 3, map[string]int{"a": 0, "b": 1, "c": 2}},
-		{"largest first", map[string]int{"s": 1, "m": 4, "l": 9, "t": 3}, []string{"s", "m", "l", "t"}, 2, map[string]int{"l": 0, "m": 1, "t": 1, "s": 1}},
-		{"more shards than keys", map[string]int{"a": 1}, []string{"a"}, 4, map[string]int{"a": 0}},
+		{"equal keys spread", []int{5, 5, 5}, 3, []int{0, 1, 2}},
+		{"largest first", []int{1, 4, 9, 3}, 2, []int{1, 1, 0, 1}},
+		{"more shards than keys", []int{1}, 4, []int{0}},
+		{"ties go to the key seen first", []int{2, 2, 2, 2}, 2, []int{0, 1, 0, 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := balance(c.counts, c.order, c.shards); !reflect.DeepEqual(got, c.want) {
+			if got := balance(c.counts, c.shards); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("balance = %v, want %v", got, c.want)
 			}
 		})
@@ -255,5 +256,89 @@ func splitAcrossLentBuffers(t *testing.T) {
 		if string(got) != want[s].String() {
 			t.Errorf("%s differs from records ≡ %d mod %d (%d bytes, want %d)", path, s, shards, len(got), want[s].Len())
 		}
+	}
+}
+
+// TestSplitByKey: every record of a key lands in the shard balance gives
+// it, in input order, byte for byte, whether the input is a file (read
+// twice) or a stream (spooled); multi-line records and keys with doubled
+// quotes included, schema statistics taken from the index when the schema
+// column is not the key.
+func TestSplitByKey(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("\xef\xbb\xbfid,db,schema\n")
+	type rec struct{ key, raw string }
+	var recs []rec
+	keys := []string{"3", `"6"`, `"x""y"`, "12"}
+	for i := 0; i < 5000; i++ {
+		key := keys[min(i%7, 3)] // uneven counts
+		raw := fmt.Sprintf("%d,%s,\"s%d\"\n", i, key, i%7)
+		if i%101 == 0 {
+			raw = fmt.Sprintf("\"%d\nmore\",%s,\"s%d\"\r\n", i, key, i%7)
+		}
+		if i%500 == 0 {
+			in.WriteString("\n") // blank lines are skipped in both passes
+		}
+		in.WriteString(raw)
+		recs = append(recs, rec{key, raw})
+	}
+	// What balance must give: counts in the order keys are first seen.
+	var order []string
+	count := map[string]int{}
+	for _, r := range recs {
+		if count[r.key] == 0 {
+			order = append(order, r.key)
+		}
+		count[r.key]++
+	}
+	counts := make([]int, len(order))
+	for i, k := range order {
+		counts[i] = count[k]
+	}
+	shardOf := map[string]int{}
+	for i, s := range balance(counts, 3) {
+		shardOf[order[i]] = s
+	}
+	want := make([]string, 3)
+	for s := range want {
+		want[s] = "id,db,schema\n"
+	}
+	for _, r := range recs {
+		want[shardOf[r.key]] += r.raw
+	}
+	for _, source := range []string{"file", "stream"} {
+		t.Run(source, func(t *testing.T) {
+			dir := t.TempDir()
+			var src io.Reader = strings.NewReader(in.String())
+			if source == "file" {
+				path := filepath.Join(dir, "in.csv")
+				if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				src = f
+			}
+			set := outfiles.New(false)
+			res, err := Split(context.Background(), src, "in", Options{Shards: 3, Prefix: dir + "/k-", By: "db", ByGiven: true}, set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := set.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			for s, path := range Paths(dir+"/k-", 3) {
+				got, _ := os.ReadFile(path)
+				if string(got) != want[s] {
+					t.Errorf("%s: %d bytes, want %d", path, len(got), len(want[s]))
+				}
+			}
+			if res.Keys != len(keys) || res.SchemasCount != 7 || res.Records != len(recs) {
+				t.Errorf("%d keys, %d schemas, %d records; want %d, 7, %d", res.Keys, res.SchemasCount, res.Records, len(keys), len(recs))
+			}
+		})
 	}
 }

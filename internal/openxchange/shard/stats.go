@@ -7,12 +7,15 @@ import (
 // schemaStats counts distinct schemas per shard and the schemas that land in
 // more than one shard, up to maxTrackedSchemas names. It runs once per
 // record: a schema already seen costs one map look-up, no copy and no
-// allocation.
+// allocation, or none at all when the caller numbered the schemas itself
+// (key mode's index does).
 type schemaStats struct {
 	column   int
 	name     string
-	schemas  map[string]*schemaSeen
-	perShard []int // distinct schemas per shard
+	ids      map[string]int // schema -> its number, when add numbers them
+	names    []string       // number -> schema
+	seen     []schemaSeen   // number -> its shards
+	perShard []int          // distinct schemas per shard
 	split    int
 	examples []string
 }
@@ -52,21 +55,36 @@ func newSchemaStats(h *header, shards int) *schemaStats {
 	if column < 0 {
 		return s
 	}
-	s.schemas = map[string]*schemaSeen{}
+	s.ids = map[string]int{}
 	s.perShard = make([]int, shards)
 	return s
 }
 
 // add counts a record of schema name in shard.
 func (s *schemaStats) add(name []byte, shard int) {
-	seen, known := s.schemas[string(name)]
+	id, known := s.ids[string(name)]
 	if !known {
-		if len(s.schemas) >= maxTrackedSchemas {
+		if len(s.names) >= maxTrackedSchemas {
 			return
 		}
-		seen = &schemaSeen{}
-		s.schemas[string(name)] = seen
+		id = len(s.names)
+		s.ids[string(name)] = id
+		s.names = append(s.names, string(name))
+		s.seen = append(s.seen, schemaSeen{})
 	}
+	s.addNumber(id, shard)
+}
+
+// numbered takes the schemas as numbered elsewhere, names[i] being
+// number i, for addNumber.
+func (s *schemaStats) numbered(names []string) {
+	s.names = names
+	s.seen = make([]schemaSeen, len(names))
+}
+
+// addNumber counts a record of schema number id in shard.
+func (s *schemaStats) addNumber(id, shard int) {
+	seen := &s.seen[id]
 	if !seen.add(shard) {
 		return
 	}
@@ -74,13 +92,13 @@ func (s *schemaStats) add(name []byte, shard int) {
 	if seen.count == 2 {
 		s.split++
 		if len(s.examples) < 3 {
-			s.examples = append(s.examples, string(name))
+			s.examples = append(s.examples, s.names[id])
 		}
 	}
 }
 
 func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
-	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: s.split, SchemasCount: len(s.schemas), SchemaColumn: s.name}
+	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: s.split, SchemasCount: len(s.names), SchemaColumn: s.name}
 	for i, f := range files {
 		st := Stat{Path: f.Path, Records: counts[i], Schemas: -1}
 		if s.column >= 0 {
