@@ -41,6 +41,8 @@ lint:
 
 fuzz:
 	$(GO) test ./internal/shared/csvstream -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/shared/csvstream -run '^$$' -fuzz FuzzFastPathAgrees -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/shared/csvstream -run '^$$' -fuzz FuzzCutterAgrees -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/openxchange/schemas -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/scalix/userlist -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/scalix/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)

@@ -77,7 +77,7 @@ ctx() {
 	measure "ctxsplit -n 8 from a pipe" "rm -f p-*; cat $work/all.csv | $bin/ctxsplit -q -n 8 -o p-"
 	measure "ctxsplit -n 8 --by schema" "rm -f k-*; $bin/ctxsplit -q -n 8 --by schema -o k- $work/all.csv"
 	local by; by=$(cat "$work/last")
-	measure "ctxrows \| ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
+	measure "ctxrows | ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
 	local piped; piped=$(cat "$work/last")
 	if [ -z "${SKIP_SEED:-}" ]; then
 		measure "seed's bash loop" "bash $root/bench/seed-loop.sh $schemas 1 $rows $work/seed.csv"

@@ -107,15 +107,15 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 		idx.add(it.fields[0], it.fields[1])
 		return nil
 	})
-	err = readAll(r, st, func(rec *csvstream.Record, it *item) error {
+	err = readAll(r, st, func(rec *csvstream.Record) (item, error) {
 		if err := checkWidth(r, rec, h); err != nil {
-			return err
+			return item{}, err
 		}
-		it.fields[0] = rec.RawField(col)
+		it := item{fields: [2][]byte{rec.RawField(col)}}
 		if idx.ownSchema {
 			it.fields[1] = rec.RawField(schemaCol)
 		}
-		return nil
+		return it, nil
 	})
 	if werr := st.finish(); err == nil {
 		err = werr

@@ -16,8 +16,8 @@ import (
 // the stages: the reader's buffers are lent (csvstream.Buffers), and each
 // goes back to the pool once the second stage is done with the records in it.
 var (
-	readBlock  = 1 << 20 // one buffer of input
-	readBlocks = 4       // buffers in the pool: bounds memory, and how far reading runs ahead
+	readBlock  = 512 << 10 // one buffer of input
+	readBlocks = 4         // buffers in the pool: bounds memory, and how far reading runs ahead
 )
 
 const itemsBatch = 2048 // records handed over at once
@@ -171,16 +171,16 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 		counts[it.shard]++
 		return nil
 	})
-	err = readAll(r, st, func(rec *csvstream.Record, it *item) error {
+	err = readAll(r, st, func(rec *csvstream.Record) (item, error) {
 		s, err := pick(rec)
 		if err != nil {
-			return err
+			return item{}, err
 		}
-		it.shard = s
+		it := item{shard: s}
 		if stats.column >= 0 {
 			it.fields[0] = rec.RawField(stats.column)
 		}
-		return nil
+		return it, nil
 	})
 	if werr := st.finish(); err == nil {
 		err = werr
@@ -194,9 +194,10 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 	return stats.result(files, counts), nil
 }
 
-// readAll is the reading stage: every record, with what fill takes from
-// it, to the second stage.
-func readAll(r *csvstream.Reader, st *stages, fill func(*csvstream.Record, *item) error) error {
+// readAll is the reading stage: every record, with what take takes from
+// it, to the second stage. (take returns the item rather than filling one
+// in: a pointer passed to it would put every item on the heap.)
+func readAll(r *csvstream.Reader, st *stages, take func(*csvstream.Record) (item, error)) error {
 	for !st.failed.Load() {
 		rec, err := r.Next()
 		if err == io.EOF {
@@ -205,10 +206,11 @@ func readAll(r *csvstream.Reader, st *stages, fill func(*csvstream.Record, *item
 		if err != nil {
 			return err
 		}
-		it := item{raw: rec.Raw}
-		if err := fill(rec, &it); err != nil {
+		it, err := take(rec)
+		if err != nil {
 			return err
 		}
+		it.raw = rec.Raw
 		st.push(it)
 	}
 	return nil
