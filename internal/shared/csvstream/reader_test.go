@@ -301,3 +301,46 @@ func TestCutterLongRecords(t *testing.T) {
 		t.Errorf("%d records cut, lengths differ from %d", len(got), len(want))
 	}
 }
+
+// BenchmarkReader reads ctxrows-like rows (every field quoted) with the
+// fast path and with the byte-by-byte parser alone, and cuts them with
+// the Cutter.
+func BenchmarkReader(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&sb, "\"%d\",\"oxadmin\",\"secret\",\"Admin Context %d\",\"Admin\",\"Context %d\",\"oxadmin@context%d\",\"1000\",\"all\",\"en_US\",\"Europe/Berlin\",\"3\",\"schema_%d\",\"2\"\n", i, i, i, i, i%9)
+	}
+	in := sb.String()
+	for _, c := range []struct {
+		name string
+		read func(io.Reader) error
+	}{
+		{"fast", func(src io.Reader) error { return drain(NewReader(src, "in")) }},
+		{"reference", func(src io.Reader) error { return drain(newReference(src, "in")) }},
+		{"cutter", func(src io.Reader) error {
+			c := NewCutter(src, "in")
+			for {
+				if _, err := c.Next(); err != nil {
+					return err
+				}
+			}
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if err := c.read(strings.NewReader(in)); err != io.EOF {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func drain(r *Reader) error {
+	for {
+		if _, err := r.Next(); err != nil {
+			return err
+		}
+	}
+}
