@@ -8,6 +8,7 @@ package field
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error is an error about the value of one named field.
@@ -30,8 +31,9 @@ func (e *Error) Unwrap() error { return e.Err }
 type Names map[string]string
 
 // Rename gives the first field error in err's chain the name names has for
-// it, so the message names the flag; err is returned as it was when no
-// field error in it has a name there. The chain is kept for errors.Is.
+// it, so the message names the flag, the text of any wrapper around it
+// kept; err is returned as it was when no field error in it has a name
+// there. The chain is kept for errors.Is.
 func (names Names) Rename(err error) error {
 	var fe *Error
 	if !errors.As(err, &fe) {
@@ -44,8 +46,9 @@ func (names Names) Rename(err error) error {
 	if fe == err {
 		return &Error{Name: flag, Err: fe.Err}
 	}
-	// The field error sits inside a wrapper: say the flag first and keep
-	// the whole chain, so errors.Is still finds what the wrapper marked.
+	// The field error sits inside a wrapper: rename it inside the
+	// wrapper's text, and keep the whole chain, so errors.Is still finds
+	// what the wrapper marked.
 	return &renamed{flag: flag, fe: fe, whole: err}
 }
 
@@ -55,6 +58,13 @@ type renamed struct {
 	whole error
 }
 
-func (r *renamed) Error() string { return r.flag + " " + r.fe.Err.Error() }
+func (r *renamed) Error() string {
+	msg, inner := r.whole.Error(), r.fe.Error()
+	i := strings.Index(msg, inner)
+	if i < 0 { // a wrapper that does not quote the field error
+		return msg
+	}
+	return msg[:i] + r.flag + " " + r.fe.Err.Error() + msg[i+len(inner):]
+}
 
 func (r *renamed) Unwrap() error { return r.whole }

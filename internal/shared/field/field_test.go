@@ -17,7 +17,7 @@ func TestRename(t *testing.T) {
 	}{
 		{"field error", Errorf("API", "%q: want http(s)://HOST[:PORT]/api", "ftp://x"), `--api "ftp://x": want http(s)://HOST[:PORT]/api`},
 		{"another field", Errorf("PageSize", "must be at least 1"), "--page-size must be at least 1"},
-		{"wrapped: the flag comes first", fmt.Errorf("platform: %w", Errorf("API", "is empty")), "--api is empty"},
+		{"wrapped: the wrapper's text kept", fmt.Errorf("platform: %w; see --help", Errorf("API", "is empty")), "platform: --api is empty; see --help"},
 		{"field the command does not fill", Errorf("Realm", "is empty"), "Realm is empty"},
 		{"not a field error", plain, "connection refused"},
 	}
