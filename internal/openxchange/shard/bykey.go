@@ -175,10 +175,11 @@ func balance(counts []int, shards int) []int {
 // writeIndexed is the second pass: each record cut from in goes to the
 // shard of the key the index names for it.
 func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h *header, idx *keyIndex, shardOf []int, set *outfiles.Set) (*Result, error) {
-	files, err := openShards(opt, set)
+	files, out, err := openOutput(opt, h, set)
 	if err != nil {
 		return nil, err
 	}
+	defer out.close()
 	stats := newSchemaStats(h, opt.Shards)
 	if stats.column >= 0 {
 		if idx.ownSchema {
@@ -188,13 +189,6 @@ func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h
 		}
 	}
 	counts := make([]int, opt.Shards)
-	out := newBatcher(files)
-	defer out.close()
-	for s := range files {
-		if err := out.add(s, h.raw); err != nil {
-			return nil, err
-		}
-	}
 	c := csvstream.NewCutter(ctxio.Reader(ctx, in), name)
 	if _, err := c.Next(); err != nil { // the header, already checked
 		return nil, changed(name, err)

@@ -145,21 +145,13 @@ func (st *stages) second(work secondStage) {
 // it, counting records and schemas per shard; the shards are committed by
 // the caller, through set.
 func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, pick func(*csvstream.Record) (int, error)) (*Result, error) {
-	files, err := openShards(opt, set)
+	files, out, err := openOutput(opt, h, set)
 	if err != nil {
 		return nil, err
 	}
+	defer out.close()
 	stats := newSchemaStats(h, opt.Shards)
 	counts := make([]int, opt.Shards)
-	out := newBatcher(files)
-	defer out.close()
-	// The header starts each shard's first batch: every write is then a
-	// whole batch, which the file's buffer hands on without copying it.
-	for s := range files {
-		if err := out.add(s, h.raw); err != nil {
-			return nil, err
-		}
-	}
 	st := newStages(r, func(it *item) error {
 		if err := out.add(it.shard, it.raw); err != nil {
 			return err
@@ -192,6 +184,24 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 		return nil, err
 	}
 	return stats.result(files, counts), nil
+}
+
+// openOutput creates the shard files and their batcher, with the header
+// at the start of each shard's first batch: every write is then a whole
+// batch, which the file's buffer hands on without copying it.
+func openOutput(opt Options, h *header, set *outfiles.Set) ([]*outfiles.File, *batcher, error) {
+	files, err := openShards(opt, set)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := newBatcher(files)
+	for s := range files {
+		if err := out.add(s, h.raw); err != nil {
+			out.close()
+			return nil, nil, err
+		}
+	}
+	return files, out, nil
 }
 
 // readAll is the reading stage: every record, with what take takes from

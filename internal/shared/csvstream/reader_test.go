@@ -256,17 +256,9 @@ func FuzzCutterAgrees(f *testing.F) {
 			return
 		}
 		for _, chunks := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader} {
-			c := NewCutter(chunks(strings.NewReader(in)), "fuzz")
-			var got []string
-			for {
-				rec, err := c.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatalf("input %q: %v", in, err)
-				}
-				got = append(got, string(rec))
+			got, err := cutAll(NewCutter(chunks(strings.NewReader(in)), "fuzz"))
+			if err != nil {
+				t.Fatalf("input %q: %v", in, err)
 			}
 			if len(got) != len(want) {
 				t.Fatalf("input %q: %d records cut, the reader read %d: %q", in, len(got), len(want), got)
@@ -285,17 +277,9 @@ func FuzzCutterAgrees(f *testing.F) {
 func TestCutterLongRecords(t *testing.T) {
 	long := "\"" + strings.Repeat("x\n", 3*initialBuffer/2) + "\",2\n"
 	in := "a,b\n" + long + "1,2\n" + long
-	c := NewCutter(iotest.HalfReader(strings.NewReader(in)), "in")
-	var got []string
-	for {
-		rec, err := c.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, string(rec))
+	got, err := cutAll(NewCutter(iotest.HalfReader(strings.NewReader(in)), "in"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	if want := []string{"a,b\n", long, "1,2\n", long}; !reflect.DeepEqual(got, want) {
 		t.Errorf("%d records cut, lengths differ from %d", len(got), len(want))
@@ -342,5 +326,20 @@ func drain(r *Reader) error {
 		if _, err := r.Next(); err != nil {
 			return err
 		}
+	}
+}
+
+// cutAll returns every record c cuts.
+func cutAll(c *Cutter) ([]string, error) {
+	var out []string
+	for {
+		rec, err := c.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, string(rec))
 	}
 }
