@@ -99,35 +99,6 @@ func TestForceIsAllOrNothing(t *testing.T) {
 	}
 }
 
-// TestStaleShardsRefused: shards of an earlier split with another count are
-// not left beside the new ones for `parallel ::: s*.csv` to import twice.
-func TestStaleShardsRefused(t *testing.T) {
-	dir := t.TempDir()
-	in := contextsCSV(t, dir, "in.csv", 300)
-	split := func(args ...string) result {
-		return runIn(t, dir, "", testenv.Binary(t, "ctxsplit"), append([]string{"-q", "-o", "s"}, append(args, in)...)...)
-	}
-	if r := split("-n", "100"); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
-	r := split("-n", "3")
-	if r.code != 2 || !strings.Contains(r.stderr, "100 files named like shards") {
-		t.Errorf("exit %d: %s", r.code, r.stderr)
-	}
-	if r := split("-n", "3", "--force"); r.code != 0 {
-		t.Fatalf("--force: %s", r.stderr)
-	}
-	var shards []string
-	for _, n := range listDir(t, dir) {
-		if strings.HasPrefix(n, "s") {
-			shards = append(shards, n)
-		}
-	}
-	if strings.Join(shards, " ") != "s01.csv s02.csv s03.csv" {
-		t.Errorf("after --force: %v", shards)
-	}
-}
-
 // TestRefusedWithExit2: bad input, bad flags and fatal I/O errors are exit
 // 2 with a message naming what is wrong, as the README's table says.
 func TestRefusedWithExit2(t *testing.T) {

@@ -36,6 +36,13 @@ func runIn(t *testing.T, dir, stdin, prog string, args ...string) result {
 	cmd := exec.Command(prog, args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
+	return capture(t, cmd)
+}
+
+// capture runs cmd and returns its output and exit status; a program that
+// could not be started fails the test.
+func capture(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -44,7 +51,7 @@ func runIn(t *testing.T, dir, stdin, prog string, args ...string) result {
 	if errors.As(err, &exit) {
 		code = exit.ExitCode()
 	} else if err != nil {
-		t.Fatalf("run %s: %v", prog, err)
+		t.Fatalf("run %s: %v", cmd.Path, err)
 	}
 	return result{out.String(), errb.String(), code}
 }
@@ -56,17 +63,7 @@ func shell(t *testing.T, dir, script string) result {
 	cmd := exec.Command("bash", "-o", "pipefail", "-c", script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("bash: %v", err)
-	}
-	return result{out.String(), errb.String(), code}
+	return capture(t, cmd)
 }
 
 // listDir returns the sorted names in dir, hidden ones included.
