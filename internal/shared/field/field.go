@@ -18,12 +18,22 @@ type Error struct {
 }
 
 // Errorf returns an *Error about field name; the text reads after the name,
-// as in "API \"x\": want http(s)://HOST/api".
+// as in "API \"x\": want http(s)://HOST/api", or, when it starts with a
+// colon, right after it: "CA: open ...".
 func Errorf(name, format string, args ...any) error {
 	return &Error{Name: name, Err: fmt.Errorf(format, args...)}
 }
 
-func (e *Error) Error() string { return e.Name + " " + e.Err.Error() }
+func (e *Error) Error() string { return named(e.Name, e.Err) }
+
+// named is the text of an error about the field called name.
+func named(name string, err error) string {
+	text := err.Error()
+	if strings.HasPrefix(text, ":") {
+		return name + text
+	}
+	return name + " " + text
+}
 
 func (e *Error) Unwrap() error { return e.Err }
 
@@ -43,12 +53,8 @@ func (names Names) Rename(err error) error {
 	if !ok {
 		return err
 	}
-	if fe == err {
-		return &Error{Name: flag, Err: fe.Err}
-	}
-	// The field error sits inside a wrapper: rename it inside the
-	// wrapper's text, and keep the whole chain, so errors.Is still finds
-	// what the wrapper marked.
+	// Rename it inside the text of any wrapper around it, and keep the
+	// whole chain, so errors.Is still finds what a wrapper marked.
 	return &renamed{flag: flag, fe: fe, whole: err}
 }
 
@@ -64,7 +70,7 @@ func (r *renamed) Error() string {
 	if i < 0 { // a wrapper that does not quote the field error
 		return msg
 	}
-	return msg[:i] + r.flag + " " + r.fe.Err.Error() + msg[i+len(inner):]
+	return msg[:i] + named(r.flag, r.fe.Err) + msg[i+len(inner):]
 }
 
 func (r *renamed) Unwrap() error { return r.whole }

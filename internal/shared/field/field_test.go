@@ -8,7 +8,7 @@ import (
 )
 
 func TestRename(t *testing.T) {
-	names := Names{"API": "--api", "PageSize": "--page-size"}
+	names := Names{"API": "--api", "PageSize": "--page-size", "CA": "--ca"}
 	plain := errors.New("connection refused")
 	tests := []struct {
 		name string
@@ -18,6 +18,7 @@ func TestRename(t *testing.T) {
 		{"field error", Errorf("API", "%q: want http(s)://HOST[:PORT]/api", "ftp://x"), `--api "ftp://x": want http(s)://HOST[:PORT]/api`},
 		{"another field", Errorf("PageSize", "must be at least 1"), "--page-size must be at least 1"},
 		{"wrapped: the wrapper's text kept", fmt.Errorf("platform: %w; see --help", Errorf("API", "is empty")), "platform: --api is empty; see --help"},
+		{"a text starting with a colon", Errorf("CA", ": %w", fs.ErrPermission), "--ca: permission denied"},
 		{"field the command does not fill", Errorf("Realm", "is empty"), "Realm is empty"},
 		{"not a field error", plain, "connection refused"},
 	}

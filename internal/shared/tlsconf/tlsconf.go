@@ -30,7 +30,7 @@ func Client(serverName, caFile string, insecure bool) (*tls.Config, error) {
 	}
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, field.Errorf("CA", "%w", err)
+		return nil, field.Errorf("CA", ": %w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
