@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -71,25 +72,6 @@ type keyIndex struct {
 	n         int // records indexed
 }
 
-// numbering gives each distinct value a number, in the order first seen.
-type numbering struct {
-	ids   map[string]int
-	names []string
-}
-
-func (nb *numbering) number(v []byte) int {
-	if id, ok := nb.ids[string(v)]; ok {
-		return id
-	}
-	if nb.ids == nil {
-		nb.ids = map[string]int{}
-	}
-	id := len(nb.names)
-	nb.ids[string(v)] = id
-	nb.names = append(nb.names, string(v))
-	return id
-}
-
 func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*keyIndex, *header, error) {
 	r := newReader(ctx, in, name, opt)
 	h, err := readHeader(r)
@@ -101,7 +83,11 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 		return nil, nil, err
 	}
 	schemaCol, _ := schemaColumn(h)
-	idx := &keyIndex{ownSchema: schemaCol >= 0 && schemaCol != col}
+	idx := &keyIndex{
+		keys:      numbering{limit: math.MaxInt}, // every key is needed
+		schemas:   numbering{limit: maxTrackedSchemas},
+		ownSchema: schemaCol >= 0 && schemaCol != col,
+	}
 	// Reading and checking on this goroutine, numbering on another.
 	st := newStages(r, func(it *item) error {
 		idx.add(it.fields[0], it.fields[1])
@@ -128,19 +114,16 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 
 // add indexes a record by its raw key and schema fields.
 func (idx *keyIndex) add(keyField, schemaField []byte) {
-	key := idx.keys.number(csvstream.Value(nil, keyField))
+	key, _ := idx.keys.number(csvstream.Value(nil, keyField))
 	if key == len(idx.counts) {
 		idx.counts = append(idx.counts, 0)
 	}
 	idx.counts[key]++
 	idx.records = binary.AppendUvarint(idx.records, uint64(key))
 	if idx.ownSchema {
-		v := csvstream.Value(nil, schemaField)
 		schema := 0 // not tracked: past maxTrackedSchemas
-		if id, known := idx.schemas.ids[string(v)]; known {
+		if id, ok := idx.schemas.number(csvstream.Value(nil, schemaField)); ok {
 			schema = id + 1
-		} else if len(idx.schemas.names) < maxTrackedSchemas {
-			schema = idx.schemas.number(v) + 1
 		}
 		idx.records = binary.AppendUvarint(idx.records, uint64(schema))
 	}
@@ -183,9 +166,9 @@ func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h
 	stats := newSchemaStats(h, opt.Shards)
 	if stats.column >= 0 {
 		if idx.ownSchema {
-			stats.numbered(idx.schemas.names)
+			stats.numbered(idx.schemas)
 		} else {
-			stats.numbered(idx.keys.names)
+			stats.numbered(idx.keys)
 		}
 	}
 	counts := make([]int, opt.Shards)

@@ -12,10 +12,9 @@ import (
 type schemaStats struct {
 	column   int
 	name     string
-	ids      map[string]int // schema -> its number, when add numbers them
-	names    []string       // number -> schema
-	seen     []schemaSeen   // number -> its shards
-	perShard []int          // distinct schemas per shard
+	schemas  numbering    // numbered by add, or by the caller (numbered)
+	seen     []schemaSeen // number -> its shards
+	perShard []int        // distinct schemas per shard
 	split    int
 	examples []string
 }
@@ -51,35 +50,30 @@ func (s *schemaSeen) add(shard int) bool {
 
 func newSchemaStats(h *header, shards int) *schemaStats {
 	column, name := schemaColumn(h)
-	s := &schemaStats{column: column, name: name}
+	s := &schemaStats{column: column, name: name, schemas: numbering{limit: maxTrackedSchemas}}
 	if column < 0 {
 		return s
 	}
-	s.ids = map[string]int{}
 	s.perShard = make([]int, shards)
 	return s
 }
 
 // add counts a record of schema name in shard.
 func (s *schemaStats) add(name []byte, shard int) {
-	id, known := s.ids[string(name)]
-	if !known {
-		if len(s.names) >= maxTrackedSchemas {
-			return
-		}
-		id = len(s.names)
-		s.ids[string(name)] = id
-		s.names = append(s.names, string(name))
+	id, ok := s.schemas.number(name)
+	if !ok {
+		return
+	}
+	if id == len(s.seen) {
 		s.seen = append(s.seen, schemaSeen{})
 	}
 	s.addNumber(id, shard)
 }
 
-// numbered takes the schemas as numbered elsewhere, names[i] being
-// number i, for addNumber.
-func (s *schemaStats) numbered(names []string) {
-	s.names = names
-	s.seen = make([]schemaSeen, len(names))
+// numbered takes the schemas as numbered elsewhere, for addNumber.
+func (s *schemaStats) numbered(nb numbering) {
+	s.schemas = nb
+	s.seen = make([]schemaSeen, len(nb.names))
 }
 
 // addNumber counts a record of schema number id in shard.
@@ -92,13 +86,13 @@ func (s *schemaStats) addNumber(id, shard int) {
 	if seen.count == 2 {
 		s.split++
 		if len(s.examples) < 3 {
-			s.examples = append(s.examples, s.names[id])
+			s.examples = append(s.examples, s.schemas.names[id])
 		}
 	}
 }
 
 func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
-	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: s.split, SchemasCount: len(s.names), SchemaColumn: s.name}
+	res := &Result{SplitSchemas: s.examples, SplitSchemasCount: s.split, SchemasCount: len(s.schemas.names), SchemaColumn: s.name}
 	for i, f := range files {
 		st := Stat{Path: f.Path, Records: counts[i], Schemas: -1}
 		if s.column >= 0 {
@@ -108,4 +102,28 @@ func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
 		res.Records += counts[i]
 	}
 	return res
+}
+
+// numbering gives each distinct value a number, in the order first seen,
+// up to limit values; ok is false for a value past them.
+type numbering struct {
+	ids   map[string]int
+	names []string
+	limit int
+}
+
+func (nb *numbering) number(v []byte) (id int, ok bool) {
+	if id, ok := nb.ids[string(v)]; ok {
+		return id, true
+	}
+	if len(nb.names) >= nb.limit {
+		return 0, false
+	}
+	if nb.ids == nil {
+		nb.ids = map[string]int{}
+	}
+	id = len(nb.names)
+	nb.ids[string(v)] = id
+	nb.names = append(nb.names, string(v))
+	return id, true
 }
