@@ -71,9 +71,21 @@ func (st *stages) get(min int) []byte {
 	st.flush()
 	buf := <-st.pool
 	if len(buf) < min {
-		return make([]byte, min) // a record longer than a block; the pool keeps its size
+		// A record longer than a block: it gets a buffer of its own, and
+		// the block goes back, so the pool keeps its number.
+		st.give(buf)
+		return make([]byte, min)
 	}
 	return buf
+}
+
+// give puts a buffer back in the pool, unless the pool is full (a buffer
+// from before the pool).
+func (st *stages) give(buf []byte) {
+	select {
+	case st.pool <- buf:
+	default:
+	}
 }
 
 func (st *stages) retire(buf []byte) {
@@ -119,10 +131,7 @@ func (st *stages) second(work secondStage) {
 		for i := range batch {
 			it := &batch[i]
 			if it.release != nil {
-				select {
-				case st.pool <- it.release:
-				default: // a buffer from before the pool; let it go
-				}
+				st.give(it.release)
 				continue
 			}
 			if st.err != nil {
