@@ -15,7 +15,7 @@ import (
 	"provpipe/internal/shared/outfiles"
 )
 
-// splitByKey reads the input twice. The first pass reads and checks every
+// splitByKey reads the input twice. The first pass cuts and checks every
 // record as round-robin does and counts the records of each key, noting
 // each record's key (and schema) as a number in an index, a byte or two a
 // record. Keys are then assigned to shards. The second pass only cuts the
@@ -88,25 +88,17 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 		schemas:   numbering{limit: maxTrackedSchemas},
 		ownSchema: schemaCol >= 0 && schemaCol != col,
 	}
-	// Reading and checking on this goroutine, numbering on another.
-	st := newStages(r, func(it *item) error {
-		idx.add(it.fields[0], it.fields[1])
+	// Cutting on this goroutine, checking and numbering on another.
+	c := r.Cut()
+	st := newStages(c, h, func(rec *csvstream.Record, _ int) error {
+		var schema []byte
+		if idx.ownSchema {
+			schema = rec.RawField(schemaCol)
+		}
+		idx.add(rec.RawField(col), schema)
 		return nil
 	})
-	err = readAll(r, st, func(rec *csvstream.Record) (item, error) {
-		if err := checkWidth(r, rec, h); err != nil {
-			return item{}, err
-		}
-		it := item{fields: [2][]byte{rec.RawField(col)}}
-		if idx.ownSchema {
-			it.fields[1] = rec.RawField(schemaCol)
-		}
-		return it, nil
-	})
-	if werr := st.finish(); err == nil {
-		err = werr
-	}
-	if err != nil {
+	if err := st.finish(readAll(c, st, nil)); err != nil {
 		return nil, nil, err
 	}
 	return idx, h, nil
@@ -173,12 +165,12 @@ func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h
 	}
 	counts := make([]int, opt.Shards)
 	c := csvstream.NewCutter(ctxio.Reader(ctx, in), name)
-	if _, err := c.Next(); err != nil { // the header, already checked
+	if _, _, err := c.Next(); err != nil { // the header, already checked
 		return nil, changed(name, err)
 	}
 	index := idx.records
 	for n := 0; ; n++ {
-		raw, err := c.Next()
+		raw, _, err := c.Next()
 		if err == io.EOF {
 			if n != idx.n {
 				return nil, changed(name, nil)

@@ -9,12 +9,15 @@ import (
 )
 
 // A pass over the input runs as two stages on two cores: the reading
-// goroutine reads and scans the input (and, splitting round-robin, picks
-// each record's shard); a second goroutine does the rest with each record:
-// copies it into its shard's batch and counts its schema (round-robin), or
-// numbers its key (key mode's first pass). Records are not copied between
-// the stages: the reader's buffers are lent (csvstream.Buffers), and each
-// goes back to the pool once the second stage is done with the records in it.
+// goroutine reads the input and cuts it into records (csvstream.Cutter:
+// line ends and quote parity only), and, splitting round-robin, picks
+// each record's shard; a second goroutine parses and checks each record
+// (csvstream.Checker, which finds what a Reader would refuse, in the same
+// order) and does the rest with it: copies it into its shard's batch and
+// counts its schema (round-robin), or numbers its key (key mode's first
+// pass). Records are not copied between the stages: the reader's buffers
+// are lent (csvstream.Buffers), and each goes back to the pool once the
+// second stage is done with the records in it.
 var (
 	readBlock  = 512 << 10 // one buffer of input
 	readBlocks = 4         // buffers in the pool: bounds memory, and how far reading runs ahead
@@ -29,15 +32,15 @@ var slowSecondStage func()
 
 // item is one record for the second stage, or a buffer it may give back.
 type item struct {
-	raw     []byte    // the whole record, in a lent buffer
-	fields  [2][]byte // raw fields the second stage needs, in the same buffer
+	raw     []byte // the whole record, in a lent buffer
+	line    int    // the line it starts on
 	shard   int
 	release []byte // a retired buffer: every record in it came before
 }
 
-// secondStage is what the second goroutine does with each record; an
-// error stops the pass.
-type secondStage func(it *item) error
+// secondStage is what the second goroutine does with each record, once
+// checked; an error stops the pass.
+type secondStage func(rec *csvstream.Record, shard int) error
 
 // stages connects the reading goroutine to the second stage.
 type stages struct {
@@ -45,12 +48,12 @@ type stages struct {
 	batches chan []item
 	spent   chan []item // batches the second stage is done with, for reuse
 	pending []item
-	failed  atomic.Bool // the second stage stopped on a write error
+	failed  atomic.Bool // the second stage stopped on an error
 	err     error       // that error, read after done
 	done    chan struct{}
 }
 
-func newStages(r *csvstream.Reader, work secondStage) *stages {
+func newStages(c *csvstream.Cutter, h *header, work secondStage) *stages {
 	st := &stages{
 		pool:    make(chan []byte, readBlocks+2),
 		batches: make(chan []item, 2),
@@ -60,8 +63,8 @@ func newStages(r *csvstream.Reader, work secondStage) *stages {
 	for range readBlocks {
 		st.pool <- make([]byte, readBlock)
 	}
-	r.Buffers = csvstream.Buffers{Get: st.get, Retire: st.retire}
-	go st.second(work)
+	c.Lend(csvstream.Buffers{Get: st.get, Retire: st.retire})
+	go st.second(c.Checker(), h, work)
 	return st
 }
 
@@ -111,18 +114,23 @@ func (st *stages) flush() {
 	}
 }
 
-// finish hands over the rest and waits for the second stage.
-func (st *stages) finish() error {
+// finish hands over the rest, waits for the second stage, and returns
+// the first error in the input's order: the second stage's, on a record
+// cut before whatever stopped the reading stage (readErr), or readErr.
+func (st *stages) finish(readErr error) error {
 	st.flush()
 	close(st.batches)
 	<-st.done
-	return st.err
+	if st.err != nil {
+		return st.err
+	}
+	return readErr
 }
 
-// second runs work on each record. After an error it only gives buffers
-// back, so the reader never waits for one forever; the reader sees failed
-// and stops.
-func (st *stages) second(work secondStage) {
+// second checks each record and runs work on it. After an error it only
+// gives buffers back, so the reader never waits for one forever; the
+// reader sees failed and stops.
+func (st *stages) second(check *csvstream.Checker, h *header, work secondStage) {
 	defer close(st.done)
 	for batch := range st.batches {
 		if slowSecondStage != nil {
@@ -137,7 +145,7 @@ func (st *stages) second(work secondStage) {
 			if st.err != nil {
 				continue
 			}
-			if err := work(it); err != nil {
+			if err := checkAndWork(check, h, it, work); err != nil {
 				st.err = err
 				st.failed.Store(true)
 			}
@@ -150,10 +158,21 @@ func (st *stages) second(work secondStage) {
 	}
 }
 
-// distribute writes each record left in r to the shard pick chooses for
+func checkAndWork(check *csvstream.Checker, h *header, it *item, work secondStage) error {
+	rec, err := check.Check(it.raw, it.line)
+	if err != nil {
+		return err
+	}
+	if err := checkWidth(check, rec, h); err != nil {
+		return err
+	}
+	return work(rec, it.shard)
+}
+
+// distribute writes each record left in c to the shard pick chooses for
 // it, counting records and schemas per shard; the shards are committed by
 // the caller, through set.
-func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, pick func(*csvstream.Record) (int, error)) (*Result, error) {
+func distribute(c *csvstream.Cutter, h *header, opt Options, set *outfiles.Set, pick func() int) (*Result, error) {
 	files, out, err := openOutput(opt, h, set)
 	if err != nil {
 		return nil, err
@@ -161,32 +180,18 @@ func distribute(r *csvstream.Reader, h *header, opt Options, set *outfiles.Set, 
 	defer out.close()
 	stats := newSchemaStats(h, opt.Shards)
 	counts := make([]int, opt.Shards)
-	st := newStages(r, func(it *item) error {
-		if err := out.add(it.shard, it.raw); err != nil {
+	st := newStages(c, h, func(rec *csvstream.Record, shard int) error {
+		if err := out.add(shard, rec.Raw); err != nil {
 			return err
 		}
 		if stats.column >= 0 {
 			// Only a name with a doubled quote is copied to be undone.
-			stats.add(csvstream.Value(nil, it.fields[0]), it.shard)
+			stats.add(csvstream.Value(nil, rec.RawField(stats.column)), shard)
 		}
-		counts[it.shard]++
+		counts[shard]++
 		return nil
 	})
-	err = readAll(r, st, func(rec *csvstream.Record) (item, error) {
-		s, err := pick(rec)
-		if err != nil {
-			return item{}, err
-		}
-		it := item{shard: s}
-		if stats.column >= 0 {
-			it.fields[0] = rec.RawField(stats.column)
-		}
-		return it, nil
-	})
-	if werr := st.finish(); err == nil {
-		err = werr
-	}
-	if err != nil {
+	if err := st.finish(readAll(c, st, pick)); err != nil {
 		return nil, err
 	}
 	if err := out.close(); err != nil {
@@ -213,23 +218,21 @@ func openOutput(opt Options, h *header, set *outfiles.Set) ([]*outfiles.File, *b
 	return files, out, nil
 }
 
-// readAll is the reading stage: every record, with what take takes from
-// it, to the second stage. (take returns the item rather than filling one
-// in: a pointer passed to it would put every item on the heap.)
-func readAll(r *csvstream.Reader, st *stages, take func(*csvstream.Record) (item, error)) error {
+// readAll is the reading stage: every record cut, with the shard pick
+// gives it (nil: none), to the second stage.
+func readAll(c *csvstream.Cutter, st *stages, pick func() int) error {
 	for !st.failed.Load() {
-		rec, err := r.Next()
+		raw, line, err := c.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		it, err := take(rec)
-		if err != nil {
-			return err
+		it := item{raw: raw, line: line}
+		if pick != nil {
+			it.shard = pick()
 		}
-		it.raw = rec.Raw
 		st.push(it)
 	}
 	return nil

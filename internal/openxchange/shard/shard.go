@@ -216,9 +216,9 @@ func newReader(ctx context.Context, in io.Reader, name string, opt Options) *csv
 }
 
 // checkWidth rejects a record whose field count differs from the header's.
-func checkWidth(r *csvstream.Reader, rec *csvstream.Record, h *header) error {
+func checkWidth(check *csvstream.Checker, rec *csvstream.Record, h *header) error {
 	if rec.NumFields() != len(h.columns) {
-		return r.Errorf(rec.Line, "record has %d fields, the header has %d", rec.NumFields(), len(h.columns))
+		return check.Errorf(rec.Line, "record has %d fields, the header has %d", rec.NumFields(), len(h.columns))
 	}
 	return nil
 }
@@ -230,14 +230,11 @@ func splitRoundRobin(ctx context.Context, in io.Reader, name string, opt Options
 		return nil, err
 	}
 	next := 0
-	return distribute(r, h, opt, set, func(rec *csvstream.Record) (int, error) {
-		if err := checkWidth(r, rec, h); err != nil {
-			return 0, err
-		}
+	return distribute(r.Cut(), h, opt, set, func() int {
 		s := next
 		if next++; next == opt.Shards {
 			next = 0
 		}
-		return s, nil
+		return s
 	})
 }

@@ -2,6 +2,7 @@ package shard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"provpipe/internal/shared/outfiles"
@@ -73,6 +75,28 @@ func TestSplitAbortLeavesNothing(t *testing.T) {
 	set.Abort()
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left %v", entries)
+	}
+}
+
+// TestSplitFirstErrorWins: records are checked on another goroutine than
+// the one that reads, which may meet a read error (or a record too long)
+// first; the error reported is still the first in the input, as a reader
+// going record by record would report it.
+func TestSplitFirstErrorWins(t *testing.T) {
+	in := "a,b\n" + strings.Repeat("\"1\",\"2\"\n", 1000) + "\"3\"\n" + strings.Repeat("4,5\n", 10)
+	for _, c := range []struct {
+		name string
+		opt  Options
+	}{{"round-robin", Options{Shards: 3}}, {"by key", Options{Shards: 3, By: "a"}}} {
+		t.Run(c.name, func(t *testing.T) {
+			src := io.MultiReader(strings.NewReader(in), iotest.ErrReader(errors.New("disk on fire")))
+			c.opt.Prefix = t.TempDir() + "/x-"
+			c.opt.Spool = t.TempDir()
+			_, err := Split(context.Background(), src, "in", c.opt, outfiles.New(false))
+			if err == nil || err.Error() != "in:1002: record has 1 fields, the header has 2" {
+				t.Errorf("error %v, want the short record's", err)
+			}
+		})
 	}
 }
 

@@ -2,35 +2,91 @@ package csvstream
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
-// Cutter cuts CSV that a Reader has already read without error into the
-// same records, byte for byte, without parsing their fields: a record
+// Cutter cuts CSV into records without parsing their fields: a record
 // ends at the first line end after which its quotes are even in number,
 // since in valid CSV every quote opens or closes a quoted field or stands
-// doubled inside one. It is for a second pass over an input, at the cost
-// of two vectorised searches a line. On input a Reader would refuse, its
-// records are unspecified. It is a Reader that only cuts, so buffering,
-// the byte order mark and blank lines are handled as a Reader does.
+// doubled inside one. That costs two vectorised searches a line. On input
+// a Reader reads without error the records are the Reader's, byte for
+// byte; a Checker finds, record by record, what a Reader would refuse, so
+// the two together read as a Reader does, in two steps that can run on
+// two goroutines. The Cutter is a Reader that only cuts, so buffering, the
+// byte order mark and blank lines are handled as a Reader does.
 type Cutter struct {
 	r *Reader
 }
 
 // NewCutter cuts the CSV read from src; name is used in errors.
 func NewCutter(src io.Reader, name string) *Cutter {
-	r := NewReader(src, name)
+	return NewReader(src, name).Cut()
+}
+
+// Cut returns a Cutter for the rest of r's input; r is not to be used
+// after it. A header read by r, then the records cut, is how a split
+// reads.
+func (r *Reader) Cut() *Cutter {
 	r.cutOnly = true
 	return &Cutter{r: r}
 }
 
-// Next returns the next record, valid until the following call, or io.EOF.
-func (c *Cutter) Next() ([]byte, error) {
+// Next returns the next record, valid until the following call (or, with
+// lent buffers, until its buffer is given back), the line it starts on,
+// or io.EOF. Its errors are a Reader's: a read error, a record too long
+// (or what a Reader would have found wrong before that length).
+func (c *Cutter) Next() (raw []byte, line int, err error) {
 	rec, err := c.r.Next()
+	if err != nil {
+		return nil, 0, err
+	}
+	return rec.Raw, rec.Line, nil
+}
+
+// Lend has the Cutter read into buffers lent by b (see Buffers).
+func (c *Cutter) Lend(b Buffers) { c.r.Buffers = b }
+
+// Checker returns a Checker for the records c cuts, with the reader's
+// name and UTF-8 rule.
+func (c *Cutter) Checker() *Checker {
+	k := &Checker{}
+	k.p.name, k.p.ValidateUTF8, k.p.eof = c.r.name, c.r.ValidateUTF8, true
+	return k
+}
+
+// Checker parses records a Cutter cut: what a Reader would have returned,
+// or the error it would have stopped on, message and line included.
+type Checker struct {
+	p Reader // parses one cut record at a time, as its whole input
+}
+
+// Check parses raw, a record cut on the given line, and returns it as a
+// Reader would, valid until the next Check. Checked in the order they were
+// cut, records give the same first error as a Reader.
+func (k *Checker) Check(raw []byte, line int) (*Record, error) {
+	p := &k.p
+	p.buf, p.start, p.end, p.line = raw, 0, len(raw), line
+	n, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
-	return rec.Raw, nil
+	if n != len(raw) {
+		// A record a Reader reads ends at the cut: before it, a line end
+		// is inside quotes, an odd number of them.
+		return nil, fmt.Errorf("%s:%d: csvstream: a record of %d bytes parsed as %d", p.name, line, len(raw), n)
+	}
+	if p.ValidateUTF8 && !utf8.Valid(raw) {
+		return nil, p.Errorf(line, "invalid UTF-8 in record")
+	}
+	p.rec.Raw, p.rec.Line = raw, line
+	return &p.rec, nil
+}
+
+// Errorf builds a ParseError for the given line of the checked input.
+func (k *Checker) Errorf(line int, format string, args ...any) error {
+	return k.p.Errorf(line, format, args...)
 }
 
 // cutRecord finds where the record at buf[start:end] ends, by line ends

@@ -36,12 +36,22 @@ func (e *ParseError) Error() string {
 type Record struct {
 	Raw    []byte // the record exactly as read, with its line terminator if any
 	Line   int    // line the record starts on
-	bounds []int  // start,end offsets in Raw of each field's raw text
+	bounds []int  // start,end offsets in Raw of each field's raw text, unless quoted
 	lines  int    // physical lines the record spans, its last line end included
+	// quoted says the record is one line of fields each quoted from end
+	// to end with no quote or comma inside, and bounds is not filled: a
+	// split never asks for most fields, and the commas alone find one.
+	quoted  bool
+	nfields int
 }
 
 // NumFields is the number of fields in the record.
-func (r *Record) NumFields() int { return len(r.bounds) / 2 }
+func (r *Record) NumFields() int {
+	if r.quoted {
+		return r.nfields
+	}
+	return len(r.bounds) / 2
+}
 
 // Field returns field i, unquoted.
 func (r *Record) Field(i int) string {
@@ -92,7 +102,32 @@ func (r *Record) Fields() []string {
 }
 
 func (r *Record) rawField(i int) []byte {
+	if r.quoted {
+		return r.quotedField(i)
+	}
 	return r.Raw[r.bounds[2*i]:r.bounds[2*i+1]]
+}
+
+// quotedField finds field i of a quoted record between its commas,
+// searching from the nearer end of the line.
+func (r *Record) quotedField(i int) []byte {
+	if i < 0 || i >= r.nfields {
+		panic(fmt.Sprintf("csvstream: field %d of a record of %d", i, r.nfields))
+	}
+	line := r.Raw[:bytes.LastIndexByte(r.Raw, '"')+1]
+	if i < r.nfields/2 {
+		for ; i > 0; i-- {
+			line = line[bytes.IndexByte(line, ',')+1:]
+		}
+		if end := bytes.IndexByte(line, ','); end >= 0 {
+			return line[:end]
+		}
+		return line
+	}
+	for i = r.nfields - 1 - i; i > 0; i-- {
+		line = line[:bytes.LastIndexByte(line, ',')]
+	}
+	return line[bytes.LastIndexByte(line, ',')+1:]
 }
 
 // unquote strips the surrounding quotes of a quoted field and undoubles "".
@@ -189,7 +224,7 @@ func (r *Reader) Next() (*Record, error) {
 		r.rec.Raw = raw
 		r.rec.Line = r.line
 		r.line += r.rec.lines
-		if r.ValidateUTF8 && !utf8.Valid(raw) {
+		if r.ValidateUTF8 && !r.cutOnly && !utf8.Valid(raw) {
 			return nil, r.Errorf(r.rec.Line, "invalid UTF-8 in record")
 		}
 		return &r.rec, nil
@@ -231,12 +266,29 @@ func (r *Reader) scan() (int, error) {
 			return n, err
 		}
 		if r.end-r.start >= r.MaxRecord {
+			if err := r.errorBefore(); err != nil {
+				return 0, err
+			}
 			return 0, r.Errorf(r.line, "record longer than %d bytes (an unterminated quoted field?)", r.MaxRecord)
 		}
 		if err := r.fill(); err != nil {
 			return 0, err
 		}
 	}
+}
+
+// errorBefore is, when only cutting, what a Reader would have found wrong
+// in the bytes read so far. A Reader stops at the first malformed byte; a
+// cut goes on to the next line end with even quotes, which may be too far
+// away: the Reader's error is then the one to report.
+func (r *Reader) errorBefore() error {
+	if !r.cutOnly {
+		return nil
+	}
+	if _, err := r.parseAny(); err != errNeedMore {
+		return err
+	}
+	return nil
 }
 
 // fill reads more input, compacting or growing the buffer first.
@@ -304,6 +356,7 @@ func (r *Reader) parse() (int, error) {
 			return n, nil
 		}
 	}
+	r.rec.quoted = false
 	n, err := r.parseAny()
 	if err == nil {
 		r.rec.lines = bytes.Count(r.buf[r.start:r.start+n], []byte{'\n'})
@@ -333,13 +386,76 @@ func (r *Reader) parseLine() int {
 		body = body[:len(body)-1]
 	}
 	quotes := bytes.Count(body, []byte{'"'})
+	r.rec.lines = 1
+	if quotes > 0 {
+		if fields, ok := quotedFields(body, quotes); ok {
+			r.rec.quoted, r.rec.nfields = true, fields
+			return nl + 1
+		}
+	}
+	r.rec.quoted = false
 	var delimiting int
 	r.rec.bounds, delimiting = appendFields(r.rec.bounds[:0], body)
 	if delimiting != quotes {
 		return 0
 	}
-	r.rec.lines = 1
 	return nl + 1
+}
+
+// quotedFields returns the number of fields of line, which holds quotes
+// quotes, if it is "…","…",…,"…" with no quote or comma inside the quotes.
+func quotedFields(line []byte, quotes int) (int, bool) {
+	commas, ok := quotedShape(line)
+	return commas + 1, ok && quotes == 2*commas+2
+}
+
+// quotedShape counts the commas of line, and reports whether it is
+// "…","…",…,"…" with no quote or comma inside the quotes, given that it
+// holds two quotes more than twice its commas. It checks that both ends
+// are quotes and that every comma has a quote on either side, shared with
+// no other comma nor with an end: those are then all the line's quotes,
+// two to a field, so none is inside a field, and no comma is either.
+//
+// Eight bytes at a time and without a branch per byte or per comma
+// (byteMask): the commas of the eight bytes at i, those whose neighbours
+// at i-1 and i+1 are not both quotes, and those two bytes from another.
+func quotedShape(line []byte) (commas int, ok bool) {
+	n := len(line)
+	if n < 2 || line[0] != '"' || line[n-1] != '"' || line[1] == ',' || line[n-2] == ',' {
+		return 0, false
+	}
+	var bad, last uint64
+	i := 1
+	for ; i+9 <= n; i += 8 {
+		w := line[i-1 : i+9] // one bounds check for the three words
+		c := byteMask(binary.LittleEndian.Uint64(w[1:9]), allCommas)
+		flanks := (binary.LittleEndian.Uint64(w[0:8]) ^ allQuotes) | (binary.LittleEndian.Uint64(w[2:10]) ^ allQuotes)
+		bad |= c&^byteMask(flanks, 0) | c&(c>>16) | c&(last>>48)
+		commas += bits.OnesCount64(c)
+		last = c
+	}
+	if bad != 0 {
+		return 0, false
+	}
+	for ; i < n-1; i++ {
+		if line[i] == ',' {
+			// i is at least 2: line[1] is not a comma.
+			if line[i-1] != '"' || line[i+1] != '"' || line[i-2] == ',' || line[i+2] == ',' {
+				return 0, false
+			}
+			commas++
+		}
+	}
+	return commas, true
+}
+
+// byteMask has the high bit set in each byte of x equal to the byte
+// repeated in pattern, and no other bit: a byte of x^pattern is zero
+// exactly there, and adding 0x7f to each byte's low seven bits carries
+// into its high bit unless the byte is zero.
+func byteMask(x, pattern uint64) uint64 {
+	x ^= pattern
+	return ^((x&sevens + sevens) | x | sevens)
 }
 
 // appendFields appends the start and end of each comma-separated piece of
@@ -350,14 +466,11 @@ func (r *Reader) parseLine() int {
 // does not close counts more than the line has quotes, so no count matches.
 //
 // The line is read eight bytes at a time, commas marked without a branch
-// per byte: a byte of w^commas is zero exactly where w has a comma, and
-// adding 0x7f to each byte's low seven bits carries into its high bit
-// unless the byte is zero.
+// per byte (byteMask).
 func appendFields(bounds []int, line []byte) ([]int, int) {
 	start, i, delimiting := 0, 0, 0
 	for ; i+8 <= len(line); i += 8 {
-		x := binary.LittleEndian.Uint64(line[i:]) ^ commas
-		found := ^((x&sevens + sevens) | x | sevens)
+		found := byteMask(binary.LittleEndian.Uint64(line[i:]), allCommas)
 		for found != 0 {
 			at := i + bits.TrailingZeros64(found)>>3
 			bounds = append(bounds, start, at)
@@ -391,8 +504,9 @@ func delimiters(line []byte, s, e int) int {
 }
 
 const (
-	sevens = 0x7f7f7f7f7f7f7f7f
-	commas = ',' * 0x0101010101010101
+	sevens    = 0x7f7f7f7f7f7f7f7f
+	allCommas = ',' * 0x0101010101010101
+	allQuotes = '"' * 0x0101010101010101
 )
 
 // parseAny reads any record, byte by byte, and says what is wrong with a

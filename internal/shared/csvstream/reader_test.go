@@ -112,6 +112,45 @@ func TestReadErrorIsReported(t *testing.T) {
 	}
 }
 
+// TestQuotedFields: only lines of quoted fields with no quote or comma
+// inside are taken by the shape check, which counts their fields; each
+// case that is not such a line is one the check could be fooled by.
+func TestQuotedFields(t *testing.T) {
+	long := strings.Repeat(`"abcdefghij",`, 5) + `"z"`
+	for _, c := range []struct {
+		line   string
+		fields int
+		ok     bool
+	}{
+		{`""`, 1, true},
+		{`"a"`, 1, true},
+		{`"a","b"`, 2, true},
+		{`"","",""`, 3, true},
+		{long, 6, true},
+		{`"1","2","3","4","5","6","7","8","9"`, 9, true},
+		{`"a",b`, 0, false},
+		{`a,"b"`, 0, false},
+		{`",","a"`, 0, false},          // a quoted comma
+		{`"a",",""`, 0, false},         // a quote between two commas
+		{`""a",",""`, 0, false},        // the same, made up for by a quote at the start
+		{`"0 ,"0"0000","0"`, 0, false}, // a comma with a space before it
+		{`"a" ,"b"`, 0, false},
+		{`"a", "b"`, 0, false},
+		{`"a",,"b"`, 0, false},
+		{strings.Repeat(`"ab",`, 3) + `"c" ,"d"`, 0, false}, // past the first eight bytes
+		{`"abcdefg","h",",","i"`, 0, false},                 // a shared quote across two words
+		{`"`, 0, false},
+		{`"a"b"`, 0, false},
+		{`"a""b"`, 0, false},
+		{`"a","b""c"`, 0, false},
+	} {
+		fields, ok := quotedFields([]byte(c.line), strings.Count(c.line, `"`))
+		if ok != c.ok || ok && fields != c.fields {
+			t.Errorf("%s: got %d fields, %v; want %d, %v", c.line, fields, ok, c.fields, c.ok)
+		}
+	}
+}
+
 func TestFieldEquals(t *testing.T) {
 	r := NewReader(strings.NewReader(`"a""b",c`+"\n"), "in")
 	x, err := r.Next()
@@ -240,36 +279,62 @@ func TestLentBuffersKeepRecords(t *testing.T) {
 	}
 }
 
-// FuzzCutterAgrees checks the Cutter against the Reader: on every input the
-// Reader reads to the end without error, however it arrives, the Cutter
-// gives the same records, byte for byte.
+// FuzzCutterAgrees checks a Cutter with its Checker against the Reader's
+// byte-by-byte parser: on every input, however it arrives, strict or not,
+// records checked in the order they were cut are the Reader's (bytes,
+// lines, fields), and the first error is the Reader's, message and line.
 func FuzzCutterAgrees(f *testing.F) {
 	for _, s := range []string{
 		"a,b\n1,2\n", "\"x\ny\",2\n", `"a""b"` + "\n\"\"\"\"\n", "a\n\nb", "\n\r\n\"\n\n\"\n", ",,\n,",
 		"\"1\",\"2\"\r\n\"3\",\"4\"\r\n", "a,b\r\n1,2\r", "\xef\xbb\xbf\"a\",b\n", "\n\xef\xbb\xbfa\n", "\"a\nb\nc\"",
+		"\"a\"b\n\"" + strings.Repeat("x", 80) + "\n", "\"\",\"\"\"\n", `""a",",""` + "\n", "\"a\",\"\xff\"\n\"b\n",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		want, err := readAll(t, NewReader(strings.NewReader(in), "fuzz"))
-		if err != nil {
-			return
+		chunked := []func(io.Reader) io.Reader{
+			func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader,
 		}
-		for _, chunks := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader} {
-			got, err := cutAll(NewCutter(chunks(strings.NewReader(in)), "fuzz"))
-			if err != nil {
-				t.Fatalf("input %q: %v", in, err)
+		for i := range 2 * len(chunked) {
+			chunks, strict := chunked[i/2], i%2 == 1
+			ref := newReference(chunks(strings.NewReader(in)), "fuzz")
+			ref.ValidateUTF8, ref.MaxRecord = strict, 64
+			want, werr := readAll(t, ref)
+			r := NewReader(chunks(strings.NewReader(in)), "fuzz")
+			r.ValidateUTF8, r.MaxRecord = strict, 64
+			got, err := cutAndCheck(r.Cut())
+			if fmt.Sprint(err) != fmt.Sprint(werr) {
+				t.Fatalf("input %q (strict %v): cut and checked, error %v; the reader's %v", in, strict, err, werr)
 			}
-			if len(got) != len(want) {
-				t.Fatalf("input %q: %d records cut, the reader read %d: %q", in, len(got), len(want), got)
-			}
-			for i := range got {
-				if got[i] != want[i].raw {
-					t.Fatalf("input %q: record %d cut as %q, read as %q", in, i, got[i], want[i].raw)
-				}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("input %q (strict %v):\ncut and checked %+v\nread %+v", in, strict, got, want)
 			}
 		}
 	})
+}
+
+// cutAndCheck reads c to the end, checking each record, and stops at the
+// first error, as a Reader does.
+func cutAndCheck(c *Cutter) ([]rec, error) {
+	k := c.Checker()
+	var out []rec
+	for {
+		raw, line, err := c.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		x, err := k.Check(raw, line)
+		if err != nil {
+			return out, err
+		}
+		if x.NumFields() != len(x.Fields()) {
+			return out, fmt.Errorf("line %d: %d fields counted, %d found", line, x.NumFields(), len(x.Fields()))
+		}
+		out = append(out, rec{x.Fields(), x.Line, string(x.Raw)})
+	}
 }
 
 // TestCutterLongRecords: records longer than the cutter's buffer, with
@@ -304,7 +369,7 @@ func BenchmarkReader(b *testing.B) {
 		{"cutter", func(src io.Reader) error {
 			c := NewCutter(src, "in")
 			for {
-				if _, err := c.Next(); err != nil {
+				if _, _, err := c.Next(); err != nil {
 					return err
 				}
 			}
@@ -333,7 +398,7 @@ func drain(r *Reader) error {
 func cutAll(c *Cutter) ([]string, error) {
 	var out []string
 	for {
-		rec, err := c.Next()
+		rec, _, err := c.Next()
 		if err == io.EOF {
 			return out, nil
 		}
