@@ -90,7 +90,7 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 	}
 	// Cutting on this goroutine, checking and numbering on another.
 	c := r.Cut()
-	st := newStages(c, h, func(rec *csvstream.Record, _ int) error {
+	st := newStages(c, h, func(rec *csvstream.Record) error {
 		var schema []byte
 		if idx.ownSchema {
 			schema = rec.RawField(schemaCol)
@@ -98,7 +98,7 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 		idx.add(rec.RawField(col), schema)
 		return nil
 	})
-	if err := st.finish(readAll(c, st, nil)); err != nil {
+	if err := st.finish(readAll(c, st)); err != nil {
 		return nil, nil, err
 	}
 	return idx, h, nil

@@ -10,12 +10,12 @@ import (
 
 // A pass over the input runs as two stages on two cores: the reading
 // goroutine reads the input and cuts it into records (csvstream.Cutter:
-// line ends and quote parity only), and, splitting round-robin, picks
-// each record's shard; a second goroutine parses and checks each record
+// line ends and quote parity only), handing them over a few thousand at
+// a time; a second goroutine parses and checks each record
 // (csvstream.Checker, which finds what a Reader would refuse, in the same
-// order) and does the rest with it: copies it into its shard's batch and
-// counts its schema (round-robin), or numbers its key (key mode's first
-// pass). Records are not copied between the stages: the reader's buffers
+// order) and does the rest with it: picks its shard, copies it into the
+// shard's batch and counts its schema (round-robin), or numbers its key
+// (key mode's first pass). Records are not copied between the stages: the reader's buffers
 // are lent (csvstream.Buffers), and each goes back to the pool once the
 // second stage is done with the records in it.
 var (
@@ -23,42 +23,43 @@ var (
 	readBlocks = 4         // buffers in the pool: bounds memory, and how far reading runs ahead
 )
 
-const itemsBatch = 2048 // records handed over at once
+// cutsBatch is the most records cut and handed over at once.
+const cutsBatch = 2048
 
-// slowSecondStage, set by a test, runs before each batch of the second
-// stage: a second stage that lags behind is when a buffer given back too
+// slowSecondStage, set by a test, runs before each handover the second
+// stage takes: a second stage that lags behind is when a buffer given back too
 // early would be overwritten under it.
 var slowSecondStage func()
 
-// item is one record for the second stage, or a buffer it may give back.
-type item struct {
-	raw     []byte // the whole record, in a lent buffer
-	line    int    // the line it starts on
-	shard   int
-	release []byte // a retired buffer: every record in it came before
+// handover is what the reading goroutine hands over: records cut from one
+// buffer, after the buffers it retired before cutting them, which the
+// second stage may give back (every record in them came before).
+type handover struct {
+	release [][]byte
+	cuts    []csvstream.Cut
 }
 
 // secondStage is what the second goroutine does with each record, once
 // checked; an error stops the pass.
-type secondStage func(rec *csvstream.Record, shard int) error
+type secondStage func(rec *csvstream.Record) error
 
 // stages connects the reading goroutine to the second stage.
 type stages struct {
-	pool    chan []byte
-	batches chan []item
-	spent   chan []item // batches the second stage is done with, for reuse
-	pending []item
-	failed  atomic.Bool // the second stage stopped on an error
-	err     error       // that error, read after done
-	done    chan struct{}
+	pool      chan []byte
+	handovers chan handover
+	spent     chan []csvstream.Cut // cut lists the second stage is done with, for reuse
+	retired   [][]byte             // buffers retired since the last batch
+	failed    atomic.Bool          // the second stage stopped on an error
+	err       error                // that error, read after done
+	done      chan struct{}
 }
 
 func newStages(c *csvstream.Cutter, h *header, work secondStage) *stages {
 	st := &stages{
-		pool:    make(chan []byte, readBlocks+2),
-		batches: make(chan []item, 2),
-		spent:   make(chan []item, 4),
-		done:    make(chan struct{}),
+		pool:      make(chan []byte, readBlocks+2),
+		handovers: make(chan handover, 2),
+		spent:     make(chan []csvstream.Cut, 4),
+		done:      make(chan struct{}),
 	}
 	for range readBlocks {
 		st.pool <- make([]byte, readBlock)
@@ -68,10 +69,12 @@ func newStages(c *csvstream.Cutter, h *header, work secondStage) *stages {
 	return st
 }
 
-// get gives the reader a buffer, first handing over what is pending: the
-// second stage must see those records to give buffers back.
+// get gives the reader a buffer, first handing over the buffers it
+// retired: the second stage may be waiting to give them back.
 func (st *stages) get(min int) []byte {
-	st.flush()
+	if len(st.retired) > 0 {
+		st.send(nil)
+	}
 	buf := <-st.pool
 	if len(buf) < min {
 		// A record longer than a block: it gets a buffer of its own, and
@@ -92,34 +95,30 @@ func (st *stages) give(buf []byte) {
 }
 
 func (st *stages) retire(buf []byte) {
-	st.push(item{release: buf})
+	st.retired = append(st.retired, buf)
 }
 
-func (st *stages) push(it item) {
-	st.pending = append(st.pending, it)
-	if len(st.pending) == itemsBatch {
-		st.flush()
-	}
+// send hands cuts over, with the buffers retired before them.
+func (st *stages) send(cuts []csvstream.Cut) {
+	st.handovers <- handover{release: st.retired, cuts: cuts}
+	st.retired = nil
 }
 
-func (st *stages) flush() {
-	if len(st.pending) == 0 {
-		return
-	}
-	st.batches <- st.pending
+// cuts returns an empty cut list, one the second stage is done with if any.
+func (st *stages) cuts() []csvstream.Cut {
 	select {
-	case st.pending = <-st.spent:
+	case c := <-st.spent:
+		return c
 	default:
-		st.pending = make([]item, 0, itemsBatch)
+		return make([]csvstream.Cut, 0, cutsBatch)
 	}
 }
 
-// finish hands over the rest, waits for the second stage, and returns
-// the first error in the input's order: the second stage's, on a record
-// cut before whatever stopped the reading stage (readErr), or readErr.
+// finish waits for the second stage and returns the first error in the
+// input's order: the second stage's, on a record cut before whatever
+// stopped the reading stage (readErr), or readErr.
 func (st *stages) finish(readErr error) error {
-	st.flush()
-	close(st.batches)
+	close(st.handovers)
 	<-st.done
 	if st.err != nil {
 		return st.err
@@ -132,41 +131,55 @@ func (st *stages) finish(readErr error) error {
 // reader sees failed and stops.
 func (st *stages) second(check *csvstream.Checker, h *header, work secondStage) {
 	defer close(st.done)
-	for batch := range st.batches {
+	for b := range st.handovers {
 		if slowSecondStage != nil {
 			slowSecondStage()
 		}
-		for i := range batch {
-			it := &batch[i]
-			if it.release != nil {
-				st.give(it.release)
-				continue
-			}
-			if st.err != nil {
-				continue
-			}
-			if err := checkAndWork(check, h, it, work); err != nil {
+		for _, buf := range b.release {
+			st.give(buf)
+		}
+		for i := 0; i < len(b.cuts) && st.err == nil; i++ {
+			if err := checkAndWork(check, h, b.cuts[i], work); err != nil {
 				st.err = err
 				st.failed.Store(true)
 			}
 		}
-		clear(batch) // drop the references into the buffers
-		select {
-		case st.spent <- batch[:0]:
-		default:
+		if b.cuts != nil {
+			clear(b.cuts) // drop the references into the buffers
+			select {
+			case st.spent <- b.cuts[:0]:
+			default:
+			}
 		}
 	}
 }
 
-func checkAndWork(check *csvstream.Checker, h *header, it *item, work secondStage) error {
-	rec, err := check.Check(it.raw, it.line)
+func checkAndWork(check *csvstream.Checker, h *header, c csvstream.Cut, work secondStage) error {
+	rec, err := check.Check(c)
 	if err != nil {
 		return err
 	}
 	if err := checkWidth(check, rec, h); err != nil {
 		return err
 	}
-	return work(rec, it.shard)
+	return work(rec)
+}
+
+// readAll is the reading stage: every record cut, to the second stage.
+func readAll(c *csvstream.Cutter, st *stages) error {
+	for !st.failed.Load() {
+		cuts, err := c.Append(st.cuts())
+		if len(cuts) > 0 {
+			st.send(cuts)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // distribute writes each record left in c to the shard pick chooses for
@@ -180,7 +193,8 @@ func distribute(c *csvstream.Cutter, h *header, opt Options, set *outfiles.Set, 
 	defer out.close()
 	stats := newSchemaStats(h, opt.Shards)
 	counts := make([]int, opt.Shards)
-	st := newStages(c, h, func(rec *csvstream.Record, shard int) error {
+	st := newStages(c, h, func(rec *csvstream.Record) error {
+		shard := pick()
 		if err := out.add(shard, rec.Raw); err != nil {
 			return err
 		}
@@ -191,7 +205,7 @@ func distribute(c *csvstream.Cutter, h *header, opt Options, set *outfiles.Set, 
 		counts[shard]++
 		return nil
 	})
-	if err := st.finish(readAll(c, st, pick)); err != nil {
+	if err := st.finish(readAll(c, st)); err != nil {
 		return nil, err
 	}
 	if err := out.close(); err != nil {
@@ -216,24 +230,4 @@ func openOutput(opt Options, h *header, set *outfiles.Set) ([]*outfiles.File, *b
 		}
 	}
 	return files, out, nil
-}
-
-// readAll is the reading stage: every record cut, with the shard pick
-// gives it (nil: none), to the second stage.
-func readAll(c *csvstream.Cutter, st *stages, pick func() int) error {
-	for !st.failed.Load() {
-		raw, line, err := c.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		it := item{raw: raw, line: line}
-		if pick != nil {
-			it.shard = pick()
-		}
-		st.push(it)
-	}
-	return nil
 }

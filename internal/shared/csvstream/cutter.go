@@ -45,6 +45,44 @@ func (c *Cutter) Next() (raw []byte, line int, err error) {
 	return rec.Raw, rec.Line, nil
 }
 
+// Cut is a record a Cutter cut, for a Checker.
+type Cut struct {
+	Raw  []byte
+	Line int // the line it starts on
+	// quotes is the number of quotes in a record of one line that ends
+	// in a line feed, or -1: the cut counted them already.
+	quotes int
+}
+
+// Append appends the next records to dst, up to its capacity, and returns
+// it: at least one, or io.EOF, or an error as Next gives it. Input is read
+// only before the first, so that with lent buffers every record appended
+// is in one buffer, and a buffer retired during the call holds none of
+// them. One call per many records is what makes cutting cheap.
+func (c *Cutter) Append(dst []Cut) ([]Cut, error) {
+	r := c.r
+	rec, err := r.Next()
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, Cut{Raw: rec.Raw, Line: rec.Line, quotes: r.cutQuotes})
+	for len(dst) < cap(dst) {
+		n, err := r.cutRecord()
+		if n == 0 || err != nil { // the end, or more to read
+			break
+		}
+		raw := r.buf[r.start : r.start+n]
+		r.start += n
+		if isBlankLine(raw) {
+			r.line++
+			continue
+		}
+		dst = append(dst, Cut{Raw: raw, Line: r.line, quotes: r.cutQuotes})
+		r.line += r.rec.lines
+	}
+	return dst, nil
+}
+
 // Lend has the Cutter read into buffers lent by b (see Buffers).
 func (c *Cutter) Lend(b Buffers) { c.r.Buffers = b }
 
@@ -62,15 +100,22 @@ type Checker struct {
 	p Reader // parses one cut record at a time, as its whole input
 }
 
-// Check parses raw, a record cut on the given line, and returns it as a
-// Reader would, valid until the next Check. Checked in the order they were
-// cut, records give the same first error as a Reader.
-func (k *Checker) Check(raw []byte, line int) (*Record, error) {
+// Check parses a record Append cut and returns it as a Reader would,
+// valid until the next Check. Checked in the order they were cut, records
+// give the same first error as a Reader.
+func (k *Checker) Check(c Cut) (*Record, error) {
+	raw, line := c.Raw, c.Line
 	p := &k.p
 	p.buf, p.start, p.end, p.line = raw, 0, len(raw), line
-	n, err := p.parse()
-	if err != nil {
-		return nil, err
+	n := 0
+	if c.quotes >= 0 {
+		n = p.takeLine(raw, c.quotes)
+	}
+	if n == 0 {
+		var err error
+		if n, err = p.parse(); err != nil {
+			return nil, err
+		}
 	}
 	if n != len(raw) {
 		// A record a Reader reads ends at the cut: before it, a line end
@@ -101,6 +146,7 @@ func (r *Reader) cutRecord() (int, error) {
 				return 0, errNeedMore
 			}
 			r.rec.lines = lines
+			r.cutQuotes = -1
 			return len(buf), nil
 		}
 		quotes += bytes.Count(buf[i:i+nl], []byte{'"'})
@@ -108,6 +154,10 @@ func (r *Reader) cutRecord() (int, error) {
 		lines++
 		if quotes%2 == 0 {
 			r.rec.lines = lines
+			r.cutQuotes = -1
+			if lines == 1 {
+				r.cutQuotes = quotes
+			}
 			return i, nil
 		}
 	}

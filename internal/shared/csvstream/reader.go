@@ -168,6 +168,8 @@ type Reader struct {
 	reference bool
 	// cutOnly finds where records end and nothing else (see Cutter).
 	cutOnly bool
+	// cutQuotes is the quotes of the record cut last, if one line (Cut).
+	cutQuotes int
 }
 
 // Buffers lets a reader's records outlive its next call to Next: instead
@@ -379,13 +381,19 @@ func (r *Reader) parseLine() int {
 	if nl < 0 {
 		return 0
 	}
-	body := buf[:nl]
+	return r.takeLine(buf[:nl+1], bytes.Count(buf[:nl], []byte{'"'}))
+}
+
+// takeLine is parseLine's work on the line at buf[start:], line feed
+// included, which holds quotes quotes.
+func (r *Reader) takeLine(line []byte, quotes int) int {
+	nl := len(line) - 1
+	body := line[:nl]
 	if len(body) > 0 && body[len(body)-1] == '\r' {
 		// After a closing quote, or at the end of an unquoted last field,
 		// a CR before the newline is the line end, not data.
 		body = body[:len(body)-1]
 	}
-	quotes := bytes.Count(body, []byte{'"'})
 	r.rec.lines = 1
 	if quotes > 0 {
 		if fields, ok := quotedFields(body, quotes); ok {
