@@ -26,12 +26,17 @@ type batcher struct {
 	files   []*outfiles.File
 	size    int // bytes a batch collects
 	pending [][]byte
-	queue   chan batch
-	free    chan []byte
-	done    chan struct{}
-	mu      sync.Mutex
-	err     error
-	closed  bool
+	// first is each shard's first batch size, staggered: round-robin
+	// fills every shard's batch at the same pace, and batches all full at
+	// once would queue up behind each other's write while the copying
+	// waits; staggered, they come one at a time.
+	first  []int
+	queue  chan batch
+	free   chan []byte
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error
+	closed bool
 }
 
 type batch struct {
@@ -44,9 +49,13 @@ func newBatcher(files []*outfiles.File) *batcher {
 		files:   files,
 		size:    batchSize(len(files)),
 		pending: make([][]byte, len(files)),
+		first:   make([]int, len(files)),
 		queue:   make(chan batch, 4),
 		free:    make(chan []byte, 8),
 		done:    make(chan struct{}),
+	}
+	for i := range b.first {
+		b.first[i] = b.size * (i + 1) / len(files)
 	}
 	go b.writeLoop()
 	return b
@@ -88,7 +97,8 @@ func (b *batcher) add(shard int, raw []byte) error {
 		p = b.buffer()
 	}
 	p = append(p, raw...)
-	if len(p) >= b.size {
+	if len(p) >= b.size || len(p) >= b.first[shard] {
+		b.first[shard] = b.size
 		b.queue <- batch{shard, p}
 		p = nil
 		if err := b.failed(); err != nil {

@@ -166,9 +166,13 @@ func checkAndWork(check *csvstream.Checker, h *header, c csvstream.Cut, work sec
 }
 
 // readAll is the reading stage: every record cut, to the second stage.
+// While the second stage has records waiting, the cut also checks the
+// shapes of lines, taking that work off the second stage; while it has
+// none, the second stage does it: the two cores share the work, whichever
+// else each has (writing round-robin, numbering keys) costs.
 func readAll(c *csvstream.Cutter, st *stages) error {
 	for !st.failed.Load() {
-		cuts, err := c.Append(st.cuts())
+		cuts, err := c.Append(st.cuts(), len(st.handovers) > 0)
 		if len(cuts) > 0 {
 			st.send(cuts)
 		}

@@ -52,6 +52,20 @@ type Cut struct {
 	// quotes is the number of quotes in a record of one line that ends
 	// in a line feed, or -1: the cut counted them already.
 	quotes int
+	// quoted is the number of fields of a line of quoted fields with no
+	// quote or comma inside (quotedFields), or 0: not known to be one.
+	quoted int
+}
+
+// cut makes the Cut of raw, the record just cut.
+func (r *Reader) cut(raw []byte, line int, shape bool) Cut {
+	c := Cut{Raw: raw, Line: line, quotes: r.cutQuotes}
+	if shape && c.quotes > 0 {
+		if fields, ok := quotedFields(lineBody(raw), c.quotes); ok {
+			c.quoted = fields
+		}
+	}
+	return c
 }
 
 // Append appends the next records to dst, up to its capacity, and returns
@@ -59,13 +73,18 @@ type Cut struct {
 // only before the first, so that with lent buffers every record appended
 // is in one buffer, and a buffer retired during the call holds none of
 // them. One call per many records is what makes cutting cheap.
-func (c *Cutter) Append(dst []Cut) ([]Cut, error) {
+//
+// With shapes, Append also checks the shape of the one-line records (the
+// lines are in this core's cache now), which is then work the Checker
+// does not do: a goroutine that cuts for another that checks can take on
+// that work when the other falls behind.
+func (c *Cutter) Append(dst []Cut, shapes bool) ([]Cut, error) {
 	r := c.r
 	rec, err := r.Next()
 	if err != nil {
 		return dst, err
 	}
-	dst = append(dst, Cut{Raw: rec.Raw, Line: rec.Line, quotes: r.cutQuotes})
+	dst = append(dst, r.cut(rec.Raw, rec.Line, shapes))
 	for len(dst) < cap(dst) {
 		n, err := r.cutRecord()
 		if n == 0 || err != nil { // the end, or more to read
@@ -77,7 +96,7 @@ func (c *Cutter) Append(dst []Cut) ([]Cut, error) {
 			r.line++
 			continue
 		}
-		dst = append(dst, Cut{Raw: raw, Line: r.line, quotes: r.cutQuotes})
+		dst = append(dst, r.cut(raw, r.line, shapes))
 		r.line += r.rec.lines
 	}
 	return dst, nil
@@ -108,7 +127,10 @@ func (k *Checker) Check(c Cut) (*Record, error) {
 	p := &k.p
 	p.buf, p.start, p.end, p.line = raw, 0, len(raw), line
 	n := 0
-	if c.quotes >= 0 {
+	switch {
+	case c.quoted > 0:
+		p.rec.quoted, p.rec.nfields, p.rec.lines, n = true, c.quoted, 1, len(raw)
+	case c.quotes >= 0:
 		n = p.takeLine(raw, c.quotes)
 	}
 	if n == 0 {

@@ -388,12 +388,7 @@ func (r *Reader) parseLine() int {
 // included, which holds quotes quotes.
 func (r *Reader) takeLine(line []byte, quotes int) int {
 	nl := len(line) - 1
-	body := line[:nl]
-	if len(body) > 0 && body[len(body)-1] == '\r' {
-		// After a closing quote, or at the end of an unquoted last field,
-		// a CR before the newline is the line end, not data.
-		body = body[:len(body)-1]
-	}
+	body := lineBody(line)
 	r.rec.lines = 1
 	if quotes > 0 {
 		if fields, ok := quotedFields(body, quotes); ok {
@@ -408,6 +403,17 @@ func (r *Reader) takeLine(line []byte, quotes int) int {
 		return 0
 	}
 	return nl + 1
+}
+
+// lineBody is a line without its line end: the line feed, and a CR
+// before it. (After a closing quote, or at the end of an unquoted last
+// field, a CR before the line feed is the line end, not data.)
+func lineBody(line []byte) []byte {
+	body := line[:len(line)-1]
+	if len(body) > 0 && body[len(body)-1] == '\r' {
+		body = body[:len(body)-1]
+	}
+	return body
 }
 
 // quotedFields returns the number of fields of line, which holds quotes

@@ -314,13 +314,14 @@ func FuzzCutterAgrees(f *testing.F) {
 }
 
 // cutAndCheck reads c to the end, three records a call, checking each
-// record, and stops at the first error, as a Reader does.
+// record, and stops at the first error, as a Reader does; every other
+// call, the cut checks the records' shapes.
 func cutAndCheck(c *Cutter) ([]rec, error) {
 	k := c.Checker()
 	var out []rec
 	cuts := make([]Cut, 0, 3)
-	for {
-		cuts, err := c.Append(cuts[:0])
+	for shapes := false; ; shapes = !shapes {
+		cuts, err := c.Append(cuts[:0], shapes)
 		if err == io.EOF {
 			return out, nil
 		}
