@@ -1,9 +1,11 @@
 package shard
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -17,21 +19,26 @@ import (
 
 // splitByKey reads the input twice. The first pass cuts and checks every
 // record as round-robin does and counts the records of each key, noting
-// each record's key (and schema) as a number in an index, a byte or two a
-// record. Keys are then assigned to shards. The second pass only cuts the
-// input into records again (csvstream.Cutter: no field is parsed) and
-// sends each where the index says. A non-seekable input is copied to a
-// spool file during the first pass.
+// for each record where it is (its length, and the bytes skipped before
+// it: the header, blank lines) and its key (and schema) as numbers in an
+// index, three or four bytes a record. Keys are then assigned to shards.
+// The second pass reads the input again without looking at it: the index
+// says where each record is and where it goes. A checksum of all the
+// input, taken in both passes, tells that the input did not change in
+// between: if it did, the shards written are not committed. A
+// non-seekable input is copied to a spool file during the first pass.
 func splitByKey(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
 	src, cleanup, err := rereadable(in, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	idx, h, err := indexKeys(ctx, src.first, name, opt)
+	first := newSummed(ctxio.Reader(ctx, src.first))
+	idx, h, err := indexKeys(first, name, opt)
 	if err != nil {
 		return nil, err
 	}
+	idx.sum = first.sum
 	shardOf := balance(idx.counts, opt.Shards)
 	second, err := src.rewind()
 	if err != nil {
@@ -58,9 +65,10 @@ func keyColumn(h *header, opt Options, name string) (int, error) {
 }
 
 // keyIndex is what the first pass learns: keys numbered in the order first
-// seen, with their record counts, and each record's key number, followed
-// by its schema's number (plus one; 0 when not tracked) when the schema
-// column is another than the key's, as uvarints.
+// seen, with their record counts, and for each record, as uvarints: its
+// length times two, plus one when bytes are skipped before it, that many
+// bytes then, its key number, and its schema's number (plus one; 0 when
+// not tracked) when the schema column is another than the key's.
 type keyIndex struct {
 	keys    numbering
 	counts  []int // key number -> records
@@ -69,11 +77,14 @@ type keyIndex struct {
 	// record's schema number is in the index too.
 	ownSchema bool
 	records   []byte
-	n         int // records indexed
+	n         int    // records indexed
+	end       int64  // input offset after the last record indexed
+	sum       uint32 // checksum of the whole input
 }
 
-func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*keyIndex, *header, error) {
-	r := newReader(ctx, in, name, opt)
+// indexKeys is the first pass, over in, which a signal stops.
+func indexKeys(in io.Reader, name string, opt Options) (*keyIndex, *header, error) {
+	r := newCheckedReader(in, name, opt)
 	h, err := readHeader(r)
 	if err != nil {
 		return nil, nil, err
@@ -95,7 +106,7 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 		if idx.ownSchema {
 			schema = rec.RawField(schemaCol)
 		}
-		idx.add(rec.RawField(col), schema)
+		idx.add(rec, rec.RawField(col), schema)
 		return nil
 	})
 	if err := st.finish(readAll(c, st)); err != nil {
@@ -104,13 +115,21 @@ func indexKeys(ctx context.Context, in io.Reader, name string, opt Options) (*ke
 	return idx, h, nil
 }
 
-// add indexes a record by its raw key and schema fields.
-func (idx *keyIndex) add(keyField, schemaField []byte) {
+// add indexes a record, where it is and its raw key and schema fields.
+func (idx *keyIndex) add(rec *csvstream.Record, keyField, schemaField []byte) {
 	key, _ := idx.keys.number(csvstream.Value(nil, keyField))
 	if key == len(idx.counts) {
 		idx.counts = append(idx.counts, 0)
 	}
 	idx.counts[key]++
+	length, skipped := uint64(len(rec.Raw)), rec.Offset-idx.end
+	if skipped == 0 {
+		idx.records = binary.AppendUvarint(idx.records, length<<1)
+	} else {
+		idx.records = binary.AppendUvarint(idx.records, length<<1|1)
+		idx.records = binary.AppendUvarint(idx.records, uint64(skipped))
+	}
+	idx.end = rec.Offset + int64(len(rec.Raw))
 	idx.records = binary.AppendUvarint(idx.records, uint64(key))
 	if idx.ownSchema {
 		schema := 0 // not tracked: past maxTrackedSchemas
@@ -147,8 +166,8 @@ func balance(counts []int, shards int) []int {
 	return assign
 }
 
-// writeIndexed is the second pass: each record cut from in goes to the
-// shard of the key the index names for it.
+// writeIndexed is the second pass: each record, where the index says it
+// is, goes to the shard of the key the index names for it.
 func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h *header, idx *keyIndex, shardOf []int, set *outfiles.Set) (*Result, error) {
 	files, out, err := openOutput(opt, h, set)
 	if err != nil {
@@ -164,24 +183,22 @@ func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h
 		}
 	}
 	counts := make([]int, opt.Shards)
-	c := csvstream.NewCutter(ctxio.Reader(ctx, in), name)
-	if _, _, err := c.Next(); err != nil { // the header, already checked
-		return nil, changed(name, err)
-	}
+	summed := newSummed(ctxio.Reader(ctx, in))
+	rd := &placedReader{r: bufio.NewReaderSize(summed, secondPassBuffer)}
 	index := idx.records
-	for n := 0; ; n++ {
-		raw, _, err := c.Next()
-		if err == io.EOF {
-			if n != idx.n {
-				return nil, changed(name, nil)
+	for range idx.n {
+		v, used := binary.Uvarint(index)
+		index = index[used:]
+		if v&1 != 0 {
+			skip, used := binary.Uvarint(index)
+			index = index[used:]
+			if err := rd.skip(int(skip)); err != nil {
+				return nil, changed(name, err)
 			}
-			break
 		}
+		raw, err := rd.next(int(v >> 1))
 		if err != nil {
 			return nil, changed(name, err)
-		}
-		if n == idx.n {
-			return nil, changed(name, nil)
 		}
 		key, used := binary.Uvarint(index)
 		index = index[used:]
@@ -200,16 +217,76 @@ func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h
 			stats.addNumber(schema, shard)
 		}
 	}
+	// What follows the last record is in the checksum too.
+	if _, err := io.Copy(io.Discard, rd.r); err != nil {
+		return nil, err
+	}
+	if summed.sum != idx.sum {
+		return nil, changed(name, nil)
+	}
 	if err := out.close(); err != nil {
 		return nil, err
 	}
 	return stats.result(files, counts), nil
 }
 
-// changed says the second pass met other records than the first: the
+// secondPassBuffer is what the second pass reads at once; a longer record
+// is read into a buffer of its own.
+const secondPassBuffer = 1 << 20
+
+// placedReader gives the records of the second pass, by their lengths.
+type placedReader struct {
+	r       *bufio.Reader
+	pending int    // bytes of the record given last, still to be discarded
+	long    []byte // a record longer than the buffer
+}
+
+func (p *placedReader) skip(n int) error {
+	_, err := p.r.Discard(p.take() + n)
+	return err
+}
+
+// next returns the next n bytes, valid until the following call.
+func (p *placedReader) next(n int) ([]byte, error) {
+	if _, err := p.r.Discard(p.take()); err != nil {
+		return nil, err
+	}
+	if n <= p.r.Size() {
+		b, err := p.r.Peek(n)
+		p.pending = len(b)
+		return b, err
+	}
+	if cap(p.long) < n {
+		p.long = make([]byte, n)
+	}
+	_, err := io.ReadFull(p.r, p.long[:n])
+	return p.long[:n], err
+}
+
+func (p *placedReader) take() int {
+	n := p.pending
+	p.pending = 0
+	return n
+}
+
+// summed reads from r, keeping a checksum of all it read.
+type summed struct {
+	r   io.Reader
+	sum uint32
+}
+
+func newSummed(r io.Reader) *summed { return &summed{r: r} }
+
+func (s *summed) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.sum = crc32.Update(s.sum, crc32.IEEETable, p[:n])
+	return n, err
+}
+
+// changed says the second pass met other input than the first: the
 // input was changed while it was split.
 func changed(name string, err error) error {
-	if err != nil && err != io.EOF {
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return err
 	}
 	return fmt.Errorf("%s: input changed between the two passes", name)

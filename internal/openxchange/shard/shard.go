@@ -209,8 +209,14 @@ func openShards(opt Options, set *outfiles.Set) ([]*outfiles.File, error) {
 	return files, nil
 }
 
+// newReader reads in, which a signal (ctx) stops, as CSV.
 func newReader(ctx context.Context, in io.Reader, name string, opt Options) *csvstream.Reader {
-	r := csvstream.NewReader(ctxio.Reader(ctx, in), name)
+	return newCheckedReader(ctxio.Reader(ctx, in), name, opt)
+}
+
+// newCheckedReader reads in, already made to stop on a signal, as CSV.
+func newCheckedReader(in io.Reader, name string, opt Options) *csvstream.Reader {
+	r := csvstream.NewReader(in, name)
 	r.ValidateUTF8 = opt.Strict
 	return r
 }
