@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -364,5 +365,78 @@ func TestSplitByKey(t *testing.T) {
 				t.Errorf("%d keys, %d schemas, %d records; want %d, 7, %d", res.Keys, res.SchemasCount, res.Records, len(keys), len(recs))
 			}
 		})
+	}
+}
+
+// TestSecondPassNoticesChange: the second pass of --by reads records where
+// the first pass found them; an input that changed in between, even by one
+// byte that moves no record, is refused (the caller then commits nothing),
+// and the same input is not.
+func TestSecondPassNoticesChange(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("id,key\n")
+	for i := range 1000 {
+		fmt.Fprintf(&sb, "\"%d\",\"k%d\"\n", i, i%3)
+	}
+	in := sb.String()
+	for _, c := range []struct {
+		name, second string
+		changed      bool
+	}{
+		{"unchanged", in, false},
+		{"one byte", strings.Replace(in, `"k1"`, `"k2"`, 1), true},
+		{"a record moved", strings.Replace(in, "\"7\",", "\"77\",", 1)[:len(in)], true},
+		{"shorter", in[:len(in)-10], true},
+		{"longer", in + "\"x\",\"k0\"\n", true},
+		{"a blank line more", strings.Replace(in, "\n", "\n\n", 1), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opt := Options{Shards: 2, By: "key", Prefix: t.TempDir() + "/x-"}
+			first := newSummed(strings.NewReader(in))
+			idx, h, err := indexKeys(first, "in", opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idx.sum = first.sum
+			set := outfiles.New(false)
+			defer set.Abort()
+			_, err = writeIndexed(context.Background(), strings.NewReader(c.second), "in", opt, h, idx, balance(idx.counts, 2), set)
+			if got := err != nil && strings.Contains(err.Error(), "in: input changed between the two passes"); got != c.changed {
+				t.Errorf("error %v; want a change noticed: %v", err, c.changed)
+			}
+		})
+	}
+}
+
+// TestNumbering: values are numbered in the order first seen, however
+// they share the cache's slots (many more values than slots, names that
+// differ only early or only in length), and none past the limit.
+func TestNumbering(t *testing.T) {
+	var values []string
+	for i := range 3 * cacheSlots {
+		values = append(values, fmt.Sprintf("schema_%d", i), fmt.Sprintf("%d_same_tail", i), strings.Repeat("x", i%40))
+	}
+	nb := numbering{limit: math.MaxInt}
+	want := map[string]int{}
+	for round := range 3 {
+		for i := range values {
+			v := values[(i*7+round*13)%len(values)]
+			id, ok := nb.number([]byte(v))
+			w, seen := want[v]
+			if !seen {
+				w = len(want)
+				want[v] = w
+			}
+			if !ok || id != w || nb.names[id] != v {
+				t.Fatalf("%q numbered %d (ok %v), want %d", v, id, ok, w)
+			}
+		}
+	}
+	limited := numbering{limit: 2}
+	for i, v := range []string{"a", "b", "c", "a", "c"} {
+		id, ok := limited.number([]byte(v))
+		if wantOK := v != "c"; ok != wantOK || ok && id != int(v[0]-'a') {
+			t.Errorf("value %d %q: %d, %v", i, v, id, ok)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package shard
 
 import (
+	"math"
+
 	"provpipe/internal/shared/outfiles"
 )
 
@@ -106,13 +108,46 @@ func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
 
 // numbering gives each distinct value a number, in the order first seen,
 // up to limit values; ok is false for a value past them.
+//
+// It runs once a record, so the map is behind a small cache: the value's
+// slot, found from its length and last bytes, holds the number of the
+// value seen last there. A few hundred schemas or keys repeating mostly
+// hit it, at a compare instead of a map's hash and probe.
 type numbering struct {
 	ids   map[string]int
 	names []string
 	limit int
+	cache *[cacheSlots]int32 // number+1 of the value last seen in each slot; 0: none
 }
 
+const cacheSlots = 1024
+
 func (nb *numbering) number(v []byte) (id int, ok bool) {
+	if nb.cache == nil {
+		nb.cache = new([cacheSlots]int32)
+	}
+	slot := &nb.cache[cacheSlot(v)]
+	if c := int(*slot) - 1; c >= 0 && nb.names[c] == string(v) {
+		return c, true
+	}
+	id, ok = nb.lookUp(v)
+	if ok && id < math.MaxInt32 {
+		*slot = int32(id + 1)
+	}
+	return id, ok
+}
+
+// cacheSlot mixes v's length and its last eight bytes (or fewer), where
+// generated names differ: schema_12, schema_13.
+func cacheSlot(v []byte) int {
+	var tail uint64
+	for _, b := range v[max(0, len(v)-8):] {
+		tail = tail<<8 | uint64(b)
+	}
+	return int(((tail ^ uint64(len(v))<<56) * 0x9e3779b97f4a7c15) >> (64 - 10))
+}
+
+func (nb *numbering) lookUp(v []byte) (id int, ok bool) {
 	if id, ok := nb.ids[string(v)]; ok {
 		return id, true
 	}
