@@ -1,9 +1,8 @@
 package shard
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -17,42 +16,197 @@ import (
 	"provpipe/internal/shared/outfiles"
 )
 
-// splitByKey reads the input twice. The first pass cuts and checks every
-// record as round-robin does and counts the records of each key, noting
-// for each record where it is (its length, and the bytes skipped before
-// it: the header, blank lines) and its key (and schema) as numbers in an
-// index, three or four bytes a record. Keys are then assigned to shards.
-// The second pass reads the input again without looking at it: the index
-// says where each record is and where it goes. A checksum of all the
-// input, taken in both passes, tells that the input did not change in
-// between: if it did, the shards written are not committed. A
-// non-seekable input is copied to a spool file during the first pass.
+// splitByKey splits in one pass as round-robin does, but sends each
+// record to its key's shard: a key, when it first appears, goes to the
+// shard with the fewest records so far. Keys that appear all along, as
+// ctxrows writes them, end up as even as they can be. When keys come one
+// after another instead and that leaves the largest shard more than
+// fairSlack above what assigning the largest keys first gives (balance),
+// the shards are written again in a second pass, largest keys first. A
+// non-seekable input is copied to a spool file during the first pass, in
+// case a second is needed.
 func splitByKey(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
 	src, cleanup, err := rereadable(in, opt)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	first := newSummed(ctxio.Reader(ctx, src.first))
-	idx, h, err := indexKeys(first, name, opt)
+	res, kp, err := firstPass(ctx, src.first, name, opt, set)
 	if err != nil {
 		return nil, err
 	}
-	idx.sum = first.sum
-	shardOf := balance(idx.counts, opt.Shards)
-	second, err := src.rewind()
-	if err != nil {
-		return nil, err
+	if lpt, fair := kp.keys.fair(); !fair {
+		if res, err = secondPass(ctx, src, name, kp, lpt); err != nil {
+			return nil, err
+		}
 	}
-	res, err := writeIndexed(ctx, second, name, opt, h, idx, shardOf, set)
-	if err != nil {
-		return nil, err
-	}
-	res.Keys = len(idx.counts)
-	for _, shard := range shardOf {
+	res.Keys = len(kp.keys.counts)
+	for _, shard := range kp.keys.shard {
 		res.Shards[shard].Keys++
 	}
 	return res, nil
+}
+
+// keyPass is what a second pass needs from the first.
+type keyPass struct {
+	opt   Options
+	h     *header
+	col   int // the key column
+	files []*outfiles.File
+	keys  *keyShards
+	sum   uint32 // checksum of all the input
+}
+
+// firstPass splits in, which it reads to the end, by keys as they come.
+func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, *keyPass, error) {
+	summed := newSummed(ctxio.Reader(ctx, in))
+	r := newCheckedReader(summed, name, opt)
+	h, err := readHeader(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	col, err := keyColumn(h, opt, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := openShards(opt, set)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := newKeyShards(opt.Shards)
+	kp := &keyPass{opt: opt, h: h, col: col, files: files, keys: keys}
+	res, err := distribute(r.Cut(), h, files, kp.stats(), func(rec *csvstream.Record) (int, error) {
+		return keys.online(rec.RawField(col)), nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	kp.sum = summed.sum
+	kp.keySchemas(res, keys.shard)
+	return res, kp, nil
+}
+
+// stats returns the schema statistics for a pass: none when the schemas
+// are the keys, whose shards say it all (keySchemas).
+func (kp *keyPass) stats() *schemaStats {
+	stats := newSchemaStats(kp.h, kp.opt.Shards)
+	if stats.column == kp.col {
+		stats.column = -1
+	}
+	return stats
+}
+
+// keySchemas fills in the schema statistics when the schemas are the
+// keys, given the keys' shards: each schema is in one shard.
+func (kp *keyPass) keySchemas(res *Result, shardOf []int) {
+	stats := newSchemaStats(kp.h, kp.opt.Shards)
+	if stats.column != kp.col {
+		return
+	}
+	stats.numbered(kp.keys.keys)
+	for key, shard := range shardOf {
+		stats.addNumber(key, shard)
+	}
+	counted := stats.result(kp.files, make([]int, len(kp.files)))
+	res.SchemasCount, res.SchemaColumn = counted.SchemasCount, counted.SchemaColumn
+	for s := range res.Shards {
+		res.Shards[s].Schemas = counted.Shards[s].Schemas
+	}
+}
+
+// secondPass writes the shards again from the start of the input, with
+// the keys' shards in lpt. The input must be what the first pass read:
+// the same keys, the same checksum.
+func secondPass(ctx context.Context, src *twoPass, name string, kp *keyPass, lpt []int) (*Result, error) {
+	for _, f := range kp.files {
+		if err := f.Restart(); err != nil {
+			return nil, err
+		}
+	}
+	in, err := src.rewind()
+	if err != nil {
+		return nil, err
+	}
+	summed := newSummed(ctxio.Reader(ctx, in))
+	r := newCheckedReader(summed, name, kp.opt)
+	if _, err := readHeader(r); err != nil {
+		return nil, changed(name, err)
+	}
+	res, err := distribute(r.Cut(), kp.h, kp.files, kp.stats(), func(rec *csvstream.Record) (int, error) {
+		key, _ := kp.keys.keys.number(csvstream.Value(nil, rec.RawField(kp.col)))
+		if key >= len(lpt) {
+			return 0, changed(name, nil)
+		}
+		return lpt[key], nil
+	})
+	if err != nil {
+		return nil, changed(name, err)
+	}
+	if summed.sum != kp.sum {
+		return nil, changed(name, nil)
+	}
+	copy(kp.keys.shard, lpt)
+	kp.keySchemas(res, lpt)
+	return res, nil
+}
+
+// fairSlack is how much larger than largest-first assignment's the
+// largest shard may be in one pass: a key's worth of rounding, not more.
+const fairSlack = 0.01
+
+// keyShards numbers keys and gives each a shard when it first appears:
+// the shard with the fewest records so far (the first of them).
+type keyShards struct {
+	keys   numbering
+	counts []int // key number -> records
+	shard  []int // key number -> shard
+	load   []int // shard -> records
+}
+
+func newKeyShards(shards int) *keyShards {
+	return &keyShards{keys: numbering{limit: math.MaxInt}, load: make([]int, shards)} // every key is needed
+}
+
+// online counts a record of the raw key field and returns its shard.
+func (k *keyShards) online(raw []byte) int {
+	key, _ := k.keys.number(csvstream.Value(nil, raw))
+	if key == len(k.counts) {
+		k.counts = append(k.counts, 0)
+		k.shard = append(k.shard, leastLoaded(k.load))
+	}
+	k.counts[key]++
+	s := k.shard[key]
+	k.load[s]++
+	return s
+}
+
+// fair says whether the shards as assigned are within fairSlack of what
+// balance gives for the same counts, and returns balance's assignment.
+func (k *keyShards) fair() ([]int, bool) {
+	lpt := balance(k.counts, len(k.load))
+	lptLoad := make([]int, len(k.load))
+	for key, s := range lpt {
+		lptLoad[s] += k.counts[key]
+	}
+	return lpt, float64(maxOf(k.load)) <= float64(maxOf(lptLoad))*(1+fairSlack)
+}
+
+func leastLoaded(load []int) int {
+	best := 0
+	for s := 1; s < len(load); s++ {
+		if load[s] < load[best] {
+			best = s
+		}
+	}
+	return best
+}
+
+func maxOf(v []int) int {
+	m := 0
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
 }
 
 // keyColumn finds the --by column in the header or explains what exists.
@@ -62,83 +216,6 @@ func keyColumn(h *header, opt Options, name string) (int, error) {
 		return 0, fmt.Errorf("%s: no column %q to group by; the header has: %s", name, opt.By, strings.Join(h.columns, ","))
 	}
 	return i, nil
-}
-
-// keyIndex is what the first pass learns: keys numbered in the order first
-// seen, with their record counts, and for each record, as uvarints: its
-// length times two, plus one when bytes are skipped before it, that many
-// bytes then, its key number, and its schema's number (plus one; 0 when
-// not tracked) when the schema column is another than the key's.
-type keyIndex struct {
-	keys    numbering
-	counts  []int // key number -> records
-	schemas numbering
-	// ownSchema: the schema column is not the key column, so each
-	// record's schema number is in the index too.
-	ownSchema bool
-	records   []byte
-	n         int    // records indexed
-	end       int64  // input offset after the last record indexed
-	sum       uint32 // checksum of the whole input
-}
-
-// indexKeys is the first pass, over in, which a signal stops.
-func indexKeys(in io.Reader, name string, opt Options) (*keyIndex, *header, error) {
-	r := newCheckedReader(in, name, opt)
-	h, err := readHeader(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	col, err := keyColumn(h, opt, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	schemaCol, _ := schemaColumn(h)
-	idx := &keyIndex{
-		keys:      numbering{limit: math.MaxInt}, // every key is needed
-		schemas:   numbering{limit: maxTrackedSchemas},
-		ownSchema: schemaCol >= 0 && schemaCol != col,
-	}
-	// Cutting on this goroutine, checking and numbering on another.
-	c := r.Cut()
-	st := newStages(c, h, func(rec *csvstream.Record) error {
-		var schema []byte
-		if idx.ownSchema {
-			schema = rec.RawField(schemaCol)
-		}
-		idx.add(rec, rec.RawField(col), schema)
-		return nil
-	})
-	if err := st.finish(readAll(c, st)); err != nil {
-		return nil, nil, err
-	}
-	return idx, h, nil
-}
-
-// add indexes a record, where it is and its raw key and schema fields.
-func (idx *keyIndex) add(rec *csvstream.Record, keyField, schemaField []byte) {
-	key, _ := idx.keys.number(csvstream.Value(nil, keyField))
-	if key == len(idx.counts) {
-		idx.counts = append(idx.counts, 0)
-	}
-	idx.counts[key]++
-	length, skipped := uint64(len(rec.Raw)), rec.Offset-idx.end
-	if skipped == 0 {
-		idx.records = binary.AppendUvarint(idx.records, length<<1)
-	} else {
-		idx.records = binary.AppendUvarint(idx.records, length<<1|1)
-		idx.records = binary.AppendUvarint(idx.records, uint64(skipped))
-	}
-	idx.end = rec.Offset + int64(len(rec.Raw))
-	idx.records = binary.AppendUvarint(idx.records, uint64(key))
-	if idx.ownSchema {
-		schema := 0 // not tracked: past maxTrackedSchemas
-		if id, ok := idx.schemas.number(csvstream.Value(nil, schemaField)); ok {
-			schema = id + 1
-		}
-		idx.records = binary.AppendUvarint(idx.records, uint64(schema))
-	}
-	idx.n++
 }
 
 // balance assigns keys to shards, largest key first to the least loaded shard
@@ -166,109 +243,6 @@ func balance(counts []int, shards int) []int {
 	return assign
 }
 
-// writeIndexed is the second pass: each record, where the index says it
-// is, goes to the shard of the key the index names for it.
-func writeIndexed(ctx context.Context, in io.Reader, name string, opt Options, h *header, idx *keyIndex, shardOf []int, set *outfiles.Set) (*Result, error) {
-	files, out, err := openOutput(opt, h, set)
-	if err != nil {
-		return nil, err
-	}
-	defer out.close()
-	stats := newSchemaStats(h, opt.Shards)
-	if stats.column >= 0 {
-		if idx.ownSchema {
-			stats.numbered(idx.schemas)
-		} else {
-			stats.numbered(idx.keys)
-		}
-	}
-	counts := make([]int, opt.Shards)
-	summed := newSummed(ctxio.Reader(ctx, in))
-	rd := &placedReader{r: bufio.NewReaderSize(summed, secondPassBuffer)}
-	index := idx.records
-	for range idx.n {
-		v, used := binary.Uvarint(index)
-		index = index[used:]
-		if v&1 != 0 {
-			skip, used := binary.Uvarint(index)
-			index = index[used:]
-			if err := rd.skip(int(skip)); err != nil {
-				return nil, changed(name, err)
-			}
-		}
-		raw, err := rd.next(int(v >> 1))
-		if err != nil {
-			return nil, changed(name, err)
-		}
-		key, used := binary.Uvarint(index)
-		index = index[used:]
-		shard := shardOf[key]
-		if err := out.add(shard, raw); err != nil {
-			return nil, err
-		}
-		counts[shard]++
-		schema := int(key)
-		if idx.ownSchema {
-			s, used := binary.Uvarint(index)
-			index = index[used:]
-			schema = int(s) - 1
-		}
-		if stats.column >= 0 && schema >= 0 {
-			stats.addNumber(schema, shard)
-		}
-	}
-	// What follows the last record is in the checksum too.
-	if _, err := io.Copy(io.Discard, rd.r); err != nil {
-		return nil, err
-	}
-	if summed.sum != idx.sum {
-		return nil, changed(name, nil)
-	}
-	if err := out.close(); err != nil {
-		return nil, err
-	}
-	return stats.result(files, counts), nil
-}
-
-// secondPassBuffer is what the second pass reads at once; a longer record
-// is read into a buffer of its own.
-const secondPassBuffer = 1 << 20
-
-// placedReader gives the records of the second pass, by their lengths.
-type placedReader struct {
-	r       *bufio.Reader
-	pending int    // bytes of the record given last, still to be discarded
-	long    []byte // a record longer than the buffer
-}
-
-func (p *placedReader) skip(n int) error {
-	_, err := p.r.Discard(p.take() + n)
-	return err
-}
-
-// next returns the next n bytes, valid until the following call.
-func (p *placedReader) next(n int) ([]byte, error) {
-	if _, err := p.r.Discard(p.take()); err != nil {
-		return nil, err
-	}
-	if n <= p.r.Size() {
-		b, err := p.r.Peek(n)
-		p.pending = len(b)
-		return b, err
-	}
-	if cap(p.long) < n {
-		p.long = make([]byte, n)
-	}
-	_, err := io.ReadFull(p.r, p.long[:n])
-	return p.long[:n], err
-}
-
-func (p *placedReader) take() int {
-	n := p.pending
-	p.pending = 0
-	return n
-}
-
 // summed reads from r, keeping a checksum of all it read.
 type summed struct {
 	r   io.Reader
@@ -284,12 +258,18 @@ func (s *summed) Read(p []byte) (int, error) {
 }
 
 // changed says the second pass met other input than the first: the
-// input was changed while it was split.
+// input was changed while it was split. A malformed record is one way to
+// notice it (the first pass read them all); other errors (a signal, a
+// read error) are what they are.
 func changed(name string, err error) error {
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return err
+	var parse *csvstream.ParseError
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s: input changed between the two passes", name)
+	case errors.As(err, &parse):
+		return fmt.Errorf("%s: input changed between the two passes (now %w)", name, err)
 	}
-	return fmt.Errorf("%s: input changed between the two passes", name)
+	return err
 }
 
 // twoPass gives the input for a first and a second read.

@@ -186,19 +186,22 @@ func readAll(c *csvstream.Cutter, st *stages) error {
 	return nil
 }
 
-// distribute writes each record left in c to the shard pick chooses for
-// it, counting records and schemas per shard; the shards are committed by
-// the caller, through set.
-func distribute(c *csvstream.Cutter, h *header, opt Options, set *outfiles.Set, pick func() int) (*Result, error) {
-	files, out, err := openOutput(opt, h, set)
+// distribute writes each record left in c to the shard of files pick
+// chooses for it, after the header, counting records per shard, and
+// schemas in stats (unless its column is -1); the shards are committed
+// by the caller.
+func distribute(c *csvstream.Cutter, h *header, files []*outfiles.File, stats *schemaStats, pick func(*csvstream.Record) (int, error)) (*Result, error) {
+	out, err := startBatches(files, h)
 	if err != nil {
 		return nil, err
 	}
 	defer out.close()
-	stats := newSchemaStats(h, opt.Shards)
-	counts := make([]int, opt.Shards)
+	counts := make([]int, len(files))
 	st := newStages(c, h, func(rec *csvstream.Record) error {
-		shard := pick()
+		shard, err := pick(rec)
+		if err != nil {
+			return err
+		}
 		if err := out.add(shard, rec.Raw); err != nil {
 			return err
 		}
@@ -218,20 +221,16 @@ func distribute(c *csvstream.Cutter, h *header, opt Options, set *outfiles.Set, 
 	return stats.result(files, counts), nil
 }
 
-// openOutput creates the shard files and their batcher, with the header
-// at the start of each shard's first batch: every write is then a whole
-// batch, which the file's buffer hands on without copying it.
-func openOutput(opt Options, h *header, set *outfiles.Set) ([]*outfiles.File, *batcher, error) {
-	files, err := openShards(opt, set)
-	if err != nil {
-		return nil, nil, err
-	}
+// startBatches starts the batcher for files, with the header at the start
+// of each shard's first batch: every write is then a whole batch, which
+// the file's buffer hands on without copying it.
+func startBatches(files []*outfiles.File, h *header) (*batcher, error) {
 	out := newBatcher(files)
 	for s := range files {
 		if err := out.add(s, h.raw); err != nil {
 			out.close()
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return files, out, nil
+	return out, nil
 }

@@ -235,12 +235,16 @@ func splitRoundRobin(ctx context.Context, in io.Reader, name string, opt Options
 	if err != nil {
 		return nil, err
 	}
+	files, err := openShards(opt, set)
+	if err != nil {
+		return nil, err
+	}
 	next := 0
-	return distribute(r.Cut(), h, opt, set, func() int {
+	return distribute(r.Cut(), h, files, newSchemaStats(h, opt.Shards), func(*csvstream.Record) (int, error) {
 		s := next
 		if next++; next == opt.Shards {
 			next = 0
 		}
-		return s
+		return s, nil
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -368,15 +369,16 @@ func TestSplitByKey(t *testing.T) {
 	}
 }
 
-// TestSecondPassNoticesChange: the second pass of --by reads records where
-// the first pass found them; an input that changed in between, even by one
-// byte that moves no record, is refused (the caller then commits nothing),
-// and the same input is not.
+// TestSecondPassNoticesChange: a second pass of --by reads the input
+// again; one that changed in between, even by a byte, is refused (the
+// caller then commits nothing), and the same input is not.
 func TestSecondPassNoticesChange(t *testing.T) {
+	// Keys one after another, the largest last: a first pass alone leaves
+	// 900 records in one shard and 300 in the other.
 	var sb strings.Builder
 	sb.WriteString("id,key\n")
-	for i := range 1000 {
-		fmt.Fprintf(&sb, "\"%d\",\"k%d\"\n", i, i%3)
+	for i := range 1200 {
+		fmt.Fprintf(&sb, "\"%d\",\"%s\"\n", i, []string{"a", "b", "c", "c"}[i/300])
 	}
 	in := sb.String()
 	for _, c := range []struct {
@@ -384,25 +386,66 @@ func TestSecondPassNoticesChange(t *testing.T) {
 		changed      bool
 	}{
 		{"unchanged", in, false},
-		{"one byte", strings.Replace(in, `"k1"`, `"k2"`, 1), true},
+		{"one byte", strings.Replace(in, `"17"`, `"18"`, 1), true},
 		{"a record moved", strings.Replace(in, "\"7\",", "\"77\",", 1)[:len(in)], true},
 		{"shorter", in[:len(in)-10], true},
-		{"longer", in + "\"x\",\"k0\"\n", true},
+		{"longer", in + "\"x\",\"a\"\n", true},
+		{"a new key", in + "\"x\",\"d\"\n", true},
 		{"a blank line more", strings.Replace(in, "\n", "\n\n", 1), true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			opt := Options{Shards: 2, By: "key", Prefix: t.TempDir() + "/x-"}
-			first := newSummed(strings.NewReader(in))
-			idx, h, err := indexKeys(first, "in", opt)
+			set := outfiles.New(false)
+			defer set.Abort()
+			_, kp, err := firstPass(context.Background(), strings.NewReader(in), "in", opt, set)
 			if err != nil {
 				t.Fatal(err)
 			}
-			idx.sum = first.sum
-			set := outfiles.New(false)
-			defer set.Abort()
-			_, err = writeIndexed(context.Background(), strings.NewReader(c.second), "in", opt, h, idx, balance(idx.counts, 2), set)
+			lpt, fair := kp.keys.fair()
+			if fair {
+				t.Fatal("the first pass was fair: no second pass to test")
+			}
+			again := &twoPass{rewind: func() (io.Reader, error) { return strings.NewReader(c.second), nil }}
+			res, err := secondPass(context.Background(), again, "in", kp, lpt)
 			if got := err != nil && strings.Contains(err.Error(), "in: input changed between the two passes"); got != c.changed {
-				t.Errorf("error %v; want a change noticed: %v", err, c.changed)
+				t.Fatalf("error %v; want a change noticed: %v", err, c.changed)
+			}
+			if !c.changed && (res.Shards[0].Records != 600 || res.Shards[1].Records != 600) {
+				t.Errorf("second pass shards %d and %d records, want 600 each", res.Shards[0].Records, res.Shards[1].Records)
+			}
+		})
+	}
+}
+
+// TestKeyShards: a key goes, when first seen, to the shard with the fewest
+// records (the first such); the split is fair when its largest shard is
+// within fairSlack of largest-first assignment's.
+func TestKeyShards(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		keys   string // one record per letter, in input order
+		shards int
+		want   string // shard of each key, in first-seen order
+		fair   bool
+	}{
+		{"interleaved", strings.Repeat("abcdefghi", 100), 8, "012345670", true},
+		{"interleaved, unequal by one", strings.Repeat("abc", 100) + "a", 2, "010", true},
+		{"one after another, largest last", strings.Repeat("a", 3) + strings.Repeat("b", 3) + strings.Repeat("c", 6), 2, "010", false},
+		{"one after another, largest first", strings.Repeat("c", 6) + strings.Repeat("a", 3) + strings.Repeat("b", 3), 2, "011", true},
+		{"fewer keys than shards", "aabbbb", 4, "01", true},
+		{"a late small key", strings.Repeat("ab", 50) + "c", 2, "010", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k := newKeyShards(c.shards)
+			for _, key := range c.keys {
+				k.online([]byte(string(key)))
+			}
+			var got strings.Builder
+			for _, s := range k.shard {
+				got.WriteString(strconv.Itoa(s))
+			}
+			if _, fair := k.fair(); got.String() != c.want || fair != c.fair {
+				t.Errorf("shards %s, fair %v; want %s, %v", got.String(), fair, c.want, c.fair)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"encoding/binary"
 	"math"
 
 	"provpipe/internal/shared/outfiles"
@@ -141,8 +142,12 @@ func (nb *numbering) number(v []byte) (id int, ok bool) {
 // generated names differ: schema_12, schema_13.
 func cacheSlot(v []byte) int {
 	var tail uint64
-	for _, b := range v[max(0, len(v)-8):] {
-		tail = tail<<8 | uint64(b)
+	if len(v) >= 8 {
+		tail = binary.LittleEndian.Uint64(v[len(v)-8:])
+	} else {
+		for _, b := range v {
+			tail = tail<<8 | uint64(b)
+		}
 	}
 	return int(((tail ^ uint64(len(v))<<56) * 0x9e3779b97f4a7c15) >> (64 - 10))
 }

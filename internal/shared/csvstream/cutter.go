@@ -47,9 +47,8 @@ func (c *Cutter) Next() (raw []byte, line int, err error) {
 
 // Cut is a record a Cutter cut, for a Checker.
 type Cut struct {
-	Raw    []byte
-	Line   int   // the line it starts on
-	Offset int64 // the input offset of its first byte
+	Raw  []byte
+	Line int // the line it starts on
 	// quotes is the number of quotes in a record of one line that ends
 	// in a line feed, or -1: the cut counted them already.
 	quotes int
@@ -59,8 +58,8 @@ type Cut struct {
 }
 
 // cut makes the Cut of raw, the record just cut.
-func (r *Reader) cut(raw []byte, line int, offset int64, shape bool) Cut {
-	c := Cut{Raw: raw, Line: line, Offset: offset, quotes: r.cutQuotes}
+func (r *Reader) cut(raw []byte, line int, shape bool) Cut {
+	c := Cut{Raw: raw, Line: line, quotes: r.cutQuotes}
 	if shape && c.quotes > 0 {
 		if fields, ok := quotedFields(lineBody(raw), c.quotes); ok {
 			c.quoted = fields
@@ -85,19 +84,19 @@ func (c *Cutter) Append(dst []Cut, shapes bool) ([]Cut, error) {
 	if err != nil {
 		return dst, err
 	}
-	dst = append(dst, r.cut(rec.Raw, rec.Line, rec.Offset, shapes))
+	dst = append(dst, r.cut(rec.Raw, rec.Line, shapes))
 	for len(dst) < cap(dst) {
 		n, err := r.cutRecord()
 		if n == 0 || err != nil { // the end, or more to read
 			break
 		}
-		raw, offset := r.buf[r.start:r.start+n], r.consumed
-		r.advance(n)
+		raw := r.buf[r.start : r.start+n]
+		r.start += n
 		if isBlankLine(raw) {
 			r.line++
 			continue
 		}
-		dst = append(dst, r.cut(raw, r.line, offset, shapes))
+		dst = append(dst, r.cut(raw, r.line, shapes))
 		r.line += r.rec.lines
 	}
 	return dst, nil
@@ -148,7 +147,7 @@ func (k *Checker) Check(c Cut) (*Record, error) {
 	if p.ValidateUTF8 && !utf8.Valid(raw) {
 		return nil, p.Errorf(line, "invalid UTF-8 in record")
 	}
-	p.rec.Raw, p.rec.Line, p.rec.Offset = raw, line, c.Offset
+	p.rec.Raw, p.rec.Line = raw, line
 	return &p.rec, nil
 }
 

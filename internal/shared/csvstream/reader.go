@@ -36,7 +36,6 @@ func (e *ParseError) Error() string {
 type Record struct {
 	Raw    []byte // the record exactly as read, with its line terminator if any
 	Line   int    // line the record starts on
-	Offset int64  // input offset of its first byte
 	bounds []int  // start,end offsets in Raw of each field's raw text, unless quoted
 	lines  int    // physical lines the record spans, its last line end included
 	// quoted says the record is one line of fields each quoted from end
@@ -155,8 +154,7 @@ type Reader struct {
 	ValidateUTF8 bool
 
 	buf        []byte
-	start, end int   // unread bytes are buf[start:end]
-	consumed   int64 // input before buf[start]
+	start, end int // unread bytes are buf[start:end]
 	eof        bool
 	readErr    error
 	line       int
@@ -220,8 +218,7 @@ func (r *Reader) Next() (*Record, error) {
 			return nil, io.EOF
 		}
 		raw := r.buf[r.start : r.start+n]
-		r.rec.Offset = r.consumed
-		r.advance(n)
+		r.start += n
 		if isBlankLine(raw) {
 			r.line++
 			continue
@@ -234,12 +231,6 @@ func (r *Reader) Next() (*Record, error) {
 		}
 		return &r.rec, nil
 	}
-}
-
-// advance moves past n bytes of the buffer.
-func (r *Reader) advance(n int) {
-	r.start += n
-	r.consumed += int64(n)
 }
 
 func isBlankLine(raw []byte) bool {
@@ -257,7 +248,7 @@ func (r *Reader) dropBOM() error {
 	}
 	r.bomChecked = true
 	if bytes.HasPrefix(r.buf[r.start:r.end], []byte("\xef\xbb\xbf")) {
-		r.advance(3)
+		r.start += 3
 	}
 	return nil
 }

@@ -18,37 +18,6 @@ type rec struct {
 	raw    string
 }
 
-// placed is a record with the input offset it was read at.
-type placed struct {
-	rec
-	offset int64
-}
-
-// readPlaced reads r to the end, checking that each record's offset in
-// is where its bytes are.
-func readPlaced(t testing.TB, in string, r *Reader) ([]placed, error) {
-	t.Helper()
-	var out []placed
-	for {
-		x, err := r.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, place(t, in, x))
-	}
-}
-
-func place(t testing.TB, in string, x *Record) placed {
-	t.Helper()
-	if x.Offset < 0 || x.Offset+int64(len(x.Raw)) > int64(len(in)) || in[x.Offset:x.Offset+int64(len(x.Raw))] != string(x.Raw) {
-		t.Fatalf("input %q: record %q said to be at offset %d", in, x.Raw, x.Offset)
-	}
-	return placed{rec{x.Fields(), x.Line, string(x.Raw)}, x.Offset}
-}
-
 func readAll(t testing.TB, r *Reader) ([]rec, error) {
 	t.Helper()
 	var out []rec
@@ -265,8 +234,8 @@ func FuzzFastPathAgrees(f *testing.F) {
 			slow := newReference(chunks(strings.NewReader(in)), "fuzz")
 			fast.ValidateUTF8, slow.ValidateUTF8 = strict, strict
 			fast.MaxRecord, slow.MaxRecord = 64, 64
-			got, err := readPlaced(t, in, fast)
-			want, werr := readPlaced(t, in, slow)
+			got, err := readAll(t, fast)
+			want, werr := readAll(t, slow)
 			if fmt.Sprint(err) != fmt.Sprint(werr) {
 				t.Fatalf("input %q: fast path error %v, reference %v", in, err, werr)
 			}
@@ -330,10 +299,10 @@ func FuzzCutterAgrees(f *testing.F) {
 			chunks, strict := chunked[i/2], i%2 == 1
 			ref := newReference(chunks(strings.NewReader(in)), "fuzz")
 			ref.ValidateUTF8, ref.MaxRecord = strict, 64
-			want, werr := readPlaced(t, in, ref)
+			want, werr := readAll(t, ref)
 			r := NewReader(chunks(strings.NewReader(in)), "fuzz")
 			r.ValidateUTF8, r.MaxRecord = strict, 64
-			got, err := cutAndCheck(t, in, r.Cut())
+			got, err := cutAndCheck(r.Cut())
 			if fmt.Sprint(err) != fmt.Sprint(werr) {
 				t.Fatalf("input %q (strict %v): cut and checked, error %v; the reader's %v", in, strict, err, werr)
 			}
@@ -347,9 +316,9 @@ func FuzzCutterAgrees(f *testing.F) {
 // cutAndCheck reads c to the end, three records a call, checking each
 // record, and stops at the first error, as a Reader does; every other
 // call, the cut checks the records' shapes.
-func cutAndCheck(t testing.TB, in string, c *Cutter) ([]placed, error) {
+func cutAndCheck(c *Cutter) ([]rec, error) {
 	k := c.Checker()
-	var out []placed
+	var out []rec
 	cuts := make([]Cut, 0, 3)
 	for shapes := false; ; shapes = !shapes {
 		cuts, err := c.Append(cuts[:0], shapes)
@@ -367,7 +336,7 @@ func cutAndCheck(t testing.TB, in string, c *Cutter) ([]placed, error) {
 			if x.NumFields() != len(x.Fields()) {
 				return out, fmt.Errorf("line %d: %d fields counted, %d found", x.Line, x.NumFields(), len(x.Fields()))
 			}
-			out = append(out, place(t, in, x))
+			out = append(out, rec{x.Fields(), x.Line, string(x.Raw)})
 		}
 	}
 }

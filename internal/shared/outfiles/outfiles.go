@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -201,6 +202,18 @@ func (s *Set) replaceAll() error {
 	}
 	for _, m := range aside {
 		os.Remove(m.backup)
+	}
+	return nil
+}
+
+// Restart drops what was written to f, to write it again from the start.
+func (f *File) Restart() error {
+	f.Writer.Reset(f.tmp)
+	if _, err := f.tmp.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind temporary file for %s: %w", f.Path, err)
+	}
+	if err := f.tmp.Truncate(0); err != nil {
+		return fmt.Errorf("truncate temporary file for %s: %w", f.Path, err)
 	}
 	return nil
 }

@@ -150,3 +150,27 @@ func TestConcurrentCommitsNeverMix(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartDropsWhatWasWritten: after Restart a file holds only what is
+// written next, whether the first writing reached the disk or stayed in
+// the buffer.
+func TestRestartDropsWhatWasWritten(t *testing.T) {
+	dir := t.TempDir()
+	set := New(false)
+	f, err := set.Create(filepath.Join(dir, "a"), 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("a first writing longer than the buffer, ") // passed on to the file
+	f.WriteString("and a tail")                               // still buffered
+	if err := f.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("second")
+	if err := set.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "a")); err != nil || string(b) != "second" {
+		t.Errorf("after restart: %q %v", b, err)
+	}
+}
