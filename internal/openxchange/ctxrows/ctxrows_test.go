@@ -264,3 +264,45 @@ func writeSpec(w io.Writer, spec Spec) error {
 	}
 	return g.Write(context.Background(), w)
 }
+
+// TestStampedRowsAsRendered: context rows stamped from a row rendered once
+// are byte for byte the rows rendered field by field, wherever the ids
+// gain a digit (a block starting at each width too), past the widest id a
+// stamp holds, with schema rows cycling, created contexts left out, and
+// templates that hold the id once or in every column.
+func TestStampedRowsAsRendered(t *testing.T) {
+	tab, err := schemas.Parse(strings.NewReader("destination-database-id,schema-name\n3,s1\n6,s2\n9,s3\n"), "s.csv", schemas.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	everywhere := DefaultContext()
+	everywhere.Password, everywhere.Username, everywhere.Language = "pw{id}", "u{id}", "l{id}x"
+	type span struct{ start, end int64 }
+	var spans []span
+	for w := int64(1); w <= 1e9; w *= 10 {
+		spans = append(spans, span{max(1, w-3), w + 3}, span{w, w + 1})
+	}
+	spans = append(spans, span{1, 3*rowsPerBlock + 5})
+	for _, sp := range spans {
+		for _, c := range []Context{baseSpec(0, 0).Context, everywhere} {
+			spec := baseSpec(sp.start, sp.end)
+			spec.Context = c
+			spec.Schemas = tab
+			spec.Skip = NewIDSet(sp.start, sp.end)
+			spec.Skip.Add(sp.start + 1)
+			var stamped, rendered bytes.Buffer
+			if err := writeSpec(&stamped, spec); err != nil {
+				t.Fatal(err)
+			}
+			stampRows = false
+			err := writeSpec(&rendered, spec)
+			stampRows = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stamped.String() != rendered.String() {
+				t.Fatalf("ids %d to %d: stamped rows differ from rendered ones:\n%.300s\nwant\n%.300s", sp.start, sp.end, stamped.String(), rendered.String())
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -84,6 +85,9 @@ func (g *Generator) plan(jobs chan<- block, order chan<- chan []byte, stop <-cha
 // appendBlock renders rows from..to-1. A row's context, user and schema row
 // follow from its number alone, so blocks render independently.
 func (g *Generator) appendBlock(buf []byte, from, to int64) []byte {
+	if stampRows && g.perCtx == 1 && g.row.stampable() {
+		return g.stampBlock(buf, from, to)
+	}
 	var vars [numVars]int64
 	offset := from / g.perCtx // the context's distance from the start
 	vars[VarContext] = g.start + offset
@@ -100,6 +104,48 @@ func (g *Generator) appendBlock(buf []byte, from, to int64) []byte {
 			if k++; k == cycle {
 				k = 0
 			}
+		}
+	}
+	return buf
+}
+
+// stampRows lets appendBlock stamp rows; a test turns it off to compare
+// with rows rendered field by field.
+var stampRows = true
+
+// stampBlock is appendBlock for rows of one per context whose only
+// variable is the id (the context rows): each row is stamped while ids
+// have up to maxStampWidth digits, and rendered field by field past them.
+func (g *Generator) stampBlock(buf []byte, from, to int64) []byte {
+	const stampable = 1e8 // the first id too wide
+	cycle := len(g.row.tails)
+	k := int(from % int64(cycle))
+	var id digitCounter
+	if first := g.start + from; first < stampable {
+		id.set(first)
+	}
+	var st *stamp
+	var vars [numVars]int64
+	// Room for the whole block at once: growing as it fills copies it
+	// over and over.
+	buf = slices.Grow(buf, int(to-from)*g.row.maxLen(id.width))
+	for ctx := g.start + from; ctx < g.start+to; ctx++ {
+		switch {
+		case g.skip.Has(ctx): // a created context keeps its place in the schema cycle
+		case ctx < stampable:
+			if st == nil || st.width != id.width {
+				st = g.row.stampFor(id.width)
+			}
+			buf = st.appendRow(buf, id.word(), g.row.tails[k])
+		default:
+			vars[VarContext] = ctx
+			buf = g.row.appendRow(buf, &vars, k)
+		}
+		if ctx < stampable {
+			id.inc()
+		}
+		if k++; k == cycle {
+			k = 0
 		}
 	}
 	return buf

@@ -13,7 +13,8 @@ type rowPlan struct {
 	vars []Variable // len(vars) == len(lits)-1
 	// tails[k] is the last literal run, the k-th schema row and the line
 	// end, together; one tail when there is no schemas table.
-	tails [][]byte
+	tails       [][]byte
+	longestTail int
 }
 
 func planRow(fields []field, extras [][]byte) rowPlan {
@@ -45,6 +46,7 @@ func planRow(fields []field, extras [][]byte) rowPlan {
 	for _, x := range extras {
 		tail := append(append(append([]byte(nil), run...), x...), '\n')
 		p.tails = append(p.tails, tail)
+		p.longestTail = max(p.longestTail, len(tail))
 	}
 	return p
 }
