@@ -18,6 +18,8 @@ import (
 // byte order mark and blank lines are handled as a Reader does.
 type Cutter struct {
 	r *Reader
+	// ends and quotes are Append's line ends and their quotes (lineEnds).
+	ends, quotes []int
 }
 
 // NewCutter cuts the CSV read from src; name is used in errors.
@@ -59,13 +61,19 @@ type Cut struct {
 
 // cut makes the Cut of raw, the record just cut.
 func (r *Reader) cut(raw []byte, line int, shape bool) Cut {
-	c := Cut{Raw: raw, Line: line, quotes: r.cutQuotes}
-	if shape && c.quotes > 0 {
-		if fields, ok := quotedFields(lineBody(raw), c.quotes); ok {
-			c.quoted = fields
+	return newCut(raw, line, r.cutQuotes, shape)
+}
+
+// newCut makes the Cut of a record of one line with quotes quotes (or of
+// several, -1), checking its shape if asked to.
+func newCut(raw []byte, line, quotes int, shape bool) Cut {
+	quoted := 0
+	if shape && quotes > 0 {
+		if fields, ok := quotedFields(lineBody(raw), quotes); ok {
+			quoted = fields
 		}
 	}
-	return c
+	return Cut{Raw: raw, Line: line, quotes: quotes, quoted: quoted}
 }
 
 // Append appends the next records to dst, up to its capacity, and returns
@@ -85,21 +93,54 @@ func (c *Cutter) Append(dst []Cut, shapes bool) ([]Cut, error) {
 		return dst, err
 	}
 	dst = append(dst, r.cut(rec.Raw, rec.Line, shapes))
-	for len(dst) < cap(dst) {
-		n, err := r.cutRecord()
-		if n == 0 || err != nil { // the end, or more to read
-			break
-		}
-		raw := r.buf[r.start : r.start+n]
-		r.start += n
-		if isBlankLine(raw) {
-			r.line++
-			continue
-		}
-		dst = append(dst, r.cut(raw, r.line, shapes))
-		r.line += r.rec.lines
+	return c.appendBuffered(dst, shapes), nil
+}
+
+// appendBuffered cuts the records that follow in the buffer, up to dst's
+// capacity, from the line ends found there at once: a record is lines up
+// to the first whose end leaves its quotes even. It stops before a record
+// that goes on past the buffer, or past the line ends asked for.
+func (c *Cutter) appendBuffered(dst []Cut, shapes bool) []Cut {
+	r := c.r
+	want := cap(dst) - len(dst)
+	if want == 0 {
+		return dst
 	}
-	return dst, nil
+	if len(c.ends) < want {
+		c.ends, c.quotes = make([]int, want), make([]int, want)
+	}
+	buf, line := r.buf[r.start:r.end], r.line
+	ends, quotes := c.ends[:want], c.quotes[:want]
+	found := lineEnds(buf, ends, quotes)
+	start := 0 // of the next record in buf
+	for k := 0; k < found; {
+		last, q := k, quotes[k]
+		if q%2 != 0 { // a quoted line end: the record goes on
+			for q%2 != 0 && last+1 < found {
+				last++
+				q += quotes[last]
+			}
+			if q%2 != 0 {
+				break
+			}
+		}
+		raw := buf[start:ends[last]]
+		start = ends[last]
+		switch {
+		case last > k:
+			dst = append(dst, newCut(raw, line, -1, false))
+			line += last - k + 1
+		case isBlankLine(raw):
+			line++
+		default:
+			dst = append(dst, newCut(raw, line, q, shapes))
+			line++
+		}
+		k = last + 1
+	}
+	r.start += start
+	r.line = line
+	return dst
 }
 
 // Lend has the Cutter read into buffers lent by b (see Buffers).

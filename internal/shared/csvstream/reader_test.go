@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -186,6 +187,45 @@ func agreeOnMutations(t *testing.T, n int, field string) {
 			}
 			if p < 0 {
 				break
+			}
+		}
+	}
+}
+
+// TestLineEnds: the line ends and quote counts found thirty-two bytes at
+// a time are those found line by line, for buffers of every length to 300
+// with line feeds and quotes anywhere (none, a few, one in two bytes),
+// however many line ends are asked for.
+func TestLineEnds(t *testing.T) {
+	if !vectorLines {
+		t.Skip("no vector line search on this processor")
+	}
+	defer func() { vectorLines = true }()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 300; n++ {
+		for _, density := range []int{0, 3, 40, 200} {
+			buf := make([]byte, n)
+			for i := range buf {
+				switch r := rnd.IntN(400); {
+				case r < density:
+					buf[i] = '\n'
+				case r < 2*density:
+					buf[i] = '"'
+				default:
+					buf[i] = 'x'
+				}
+			}
+			for _, want := range []int{1, 2, 7, 1000} {
+				got := make([][2][]int, 2)
+				for v, vector := range []bool{true, false} {
+					vectorLines = vector
+					ends, quotes := make([]int, want), make([]int, want)
+					k := lineEnds(buf, ends, quotes)
+					got[v] = [2][]int{ends[:k], quotes[:k]}
+				}
+				if !reflect.DeepEqual(got[0], got[1]) {
+					t.Fatalf("%q, %d wanted: vector %v, line by line %v", buf, want, got[0], got[1])
+				}
 			}
 		}
 	}
@@ -397,7 +437,8 @@ func TestCutterLongRecords(t *testing.T) {
 
 // BenchmarkReader reads ctxrows-like rows (every field quoted) with the
 // fast path and with the byte-by-byte parser alone, and cuts them with
-// the Cutter.
+// the Cutter: a record a call, and many a call, their shapes checked or
+// not.
 func BenchmarkReader(b *testing.B) {
 	var sb strings.Builder
 	for i := 0; i < 20000; i++ {
@@ -418,6 +459,8 @@ func BenchmarkReader(b *testing.B) {
 				}
 			}
 		}},
+		{"append", func(src io.Reader) error { return appendAll(NewCutter(src, "in"), false) }},
+		{"append+shapes", func(src io.Reader) error { return appendAll(NewCutter(src, "in"), true) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
@@ -427,6 +470,17 @@ func BenchmarkReader(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// appendAll cuts all of c, 2048 records a call, as ctxsplit does.
+func appendAll(c *Cutter, shapes bool) error {
+	cuts := make([]Cut, 0, 2048)
+	for {
+		var err error
+		if cuts, err = c.Append(cuts[:0], shapes); err != nil {
+			return err
+		}
 	}
 }
 
