@@ -12,8 +12,8 @@ import (
 // Reader returns a reader whose Read returns once ctx is done, with
 // ctx's cause, even while a read of r is blocked: a pipe whose writer has
 // not written yet, a terminal. A regular file never blocks, so it is only
-// checked between reads; anything else is read by a goroutine into two
-// alternating buffers, one read ahead.
+// checked between reads; anything else is read by a goroutine, the pump,
+// into the caller's buffer when it is large (see pumpedReader).
 func Reader(ctx context.Context, r io.Reader) io.Reader {
 	switch r.(type) {
 	case *checkedReader, *pumpedReader:
@@ -43,87 +43,88 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// pumpBuffer is the size of each read of a pumped reader: as large as the
-// pipe widenPipe asks for, so one read can empty it.
-const pumpBuffer = 1 << 20
+// directRead is the smallest read a pumped reader has the pump make into
+// the caller's own buffer; a smaller one is made into the pump's buffer
+// of pumpBuffer bytes and copied from there. (A large reader, as
+// csvstream's, then costs no copy; small ones, as bufio's, no round trip
+// to the pump for every few kilobytes.)
+const (
+	directRead = 64 << 10
+	pumpBuffer = 1 << 20 // as large as the pipe widenPipe asks for, so one read can empty it
+)
 
-type chunk struct {
-	buf []byte
+// pumpedReader reads r on a goroutine of its own, the pump, one read at a
+// time as asked: a read blocked when ctx ends is left to the pump, and
+// Read returns. The pump then stays in that read until the process exits,
+// and may still write into the buffer it was given: after the
+// interruption, which every later Read returns too, the caller reads no
+// more and leaves that buffer alone.
+type pumpedReader struct {
+	ctx     context.Context
+	r       io.Reader
+	reqs    chan []byte // a buffer for the pump to read into
+	results chan pumped
+	own     []byte // the pump's buffer, for small reads
+	left    []byte // what a read into own left over
+	err     error  // sticky: the read error, or the interruption
+}
+
+type pumped struct {
 	n   int
 	err error
 }
 
-type pumpedReader struct {
-	ctx     context.Context
-	r       io.Reader
-	results chan chunk  // filled by the pump
-	free    chan []byte // buffers the reader is done with
-	cur     chunk       // the chunk being handed out
-	off     int         // how much of cur was handed out
-	err     error       // sticky: the pump's error, or the interruption
-}
-
 func (p *pumpedReader) Read(b []byte) (int, error) {
-	if p.cur.buf == nil && (p.err != nil || !p.next()) {
+	if len(p.left) > 0 {
+		n := copy(b, p.left)
+		p.left = p.left[n:]
+		return n, nil
+	}
+	if p.err != nil {
 		return 0, p.err
 	}
-	n := copy(b, p.cur.buf[p.off:p.cur.n])
-	p.off += n
-	if p.off == p.cur.n {
-		p.free <- p.cur.buf
-		p.cur = chunk{}
+	if len(b) >= directRead {
+		return p.pump(b)
 	}
-	return n, nil
+	if p.own == nil {
+		p.own = make([]byte, pumpBuffer)
+	}
+	n, err := p.pump(p.own)
+	m := copy(b, p.own[:n])
+	if p.left = p.own[m:n]; len(p.left) > 0 {
+		return m, nil // the error, if any, after the rest
+	}
+	return m, err
 }
 
-// next waits for the pump's next chunk, or for ctx. It reports whether a
-// chunk with data is ready.
-func (p *pumpedReader) next() bool {
-	if p.results == nil {
-		p.start()
+// pump has the pump read into buf, and waits for the read or for ctx.
+func (p *pumpedReader) pump(buf []byte) (int, error) {
+	if p.reqs == nil {
+		p.reqs, p.results = make(chan []byte, 1), make(chan pumped, 1)
+		go p.serve()
 	}
+	p.reqs <- buf // never waits: the pump took the last one, and answered
+	select {
+	case res := <-p.results:
+		p.err = res.err
+		return res.n, res.err
+	case <-p.ctx.Done():
+		p.err = cause(p.ctx)
+		return 0, p.err
+	}
+}
+
+// serve is the pump: each buffer asked for is read into, until an error.
+func (p *pumpedReader) serve() {
 	for {
 		select {
+		case buf := <-p.reqs:
+			n, err := p.r.Read(buf)
+			p.results <- pumped{n, err}
+			if err != nil {
+				return
+			}
 		case <-p.ctx.Done():
-			p.err = cause(p.ctx)
-			return false
-		case c := <-p.results:
-			if c.err != nil {
-				p.err = c.err
-			}
-			if c.n > 0 {
-				p.cur, p.off = c, 0
-				return true
-			}
-			p.free <- c.buf
-			if p.err != nil {
-				return false
-			}
-		}
-	}
-}
-
-func (p *pumpedReader) start() {
-	p.results = make(chan chunk, 2)
-	p.free = make(chan []byte, 2)
-	p.free <- make([]byte, pumpBuffer)
-	p.free <- make([]byte, pumpBuffer)
-	go p.pump()
-}
-
-// pump reads r until an error, ahead of the reader by at most one buffer.
-// Blocked in a read when ctx ends, it stays so until the process exits.
-func (p *pumpedReader) pump() {
-	for {
-		var buf []byte
-		select {
-		case buf = <-p.free:
-		case <-p.ctx.Done():
-			return
-		}
-		n, err := p.r.Read(buf)
-		p.results <- chunk{buf: buf, n: n, err: err}
-		if err != nil {
 			return
 		}
 	}
