@@ -76,7 +76,7 @@ func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set 
 	keys := newKeyShards(opt.Shards)
 	kp := &keyPass{opt: opt, h: h, col: col, files: files, keys: keys}
 	res, err := distribute(r.Cut(), h, files, kp.stats(), func(rec *csvstream.Record) (int, error) {
-		return keys.online(rec.RawField(col)), nil
+		return keys.online(rec.FieldValue(nil, col)), nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -133,7 +133,7 @@ func secondPass(ctx context.Context, src *twoPass, name string, kp *keyPass, lpt
 		return nil, changed(name, err)
 	}
 	res, err := distribute(r.Cut(), kp.h, kp.files, kp.stats(), func(rec *csvstream.Record) (int, error) {
-		key, _ := kp.keys.keys.number(csvstream.Value(nil, rec.RawField(kp.col)))
+		key, _ := kp.keys.keys.number(rec.FieldValue(nil, kp.col))
 		if key >= len(lpt) {
 			return 0, changed(name, nil)
 		}
@@ -167,9 +167,9 @@ func newKeyShards(shards int) *keyShards {
 	return &keyShards{keys: numbering{limit: math.MaxInt}, load: make([]int, shards)} // every key is needed
 }
 
-// online counts a record of the raw key field and returns its shard.
-func (k *keyShards) online(raw []byte) int {
-	key, _ := k.keys.number(csvstream.Value(nil, raw))
+// online counts a record of the key value and returns its shard.
+func (k *keyShards) online(value []byte) int {
+	key, _ := k.keys.number(value)
 	if key == len(k.counts) {
 		k.counts = append(k.counts, 0)
 		k.shard = append(k.shard, leastLoaded(k.load))

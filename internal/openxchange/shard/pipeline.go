@@ -207,7 +207,7 @@ func distribute(c *csvstream.Cutter, h *header, files []*outfiles.File, stats *s
 		}
 		if stats.column >= 0 {
 			// Only a name with a doubled quote is copied to be undone.
-			stats.add(csvstream.Value(nil, rec.RawField(stats.column)), shard)
+			stats.add(rec.FieldValue(nil, stats.column), shard)
 		}
 		counts[shard]++
 		return nil

@@ -70,6 +70,17 @@ func (r *Record) FieldEquals(i int, s string) bool {
 // RawField returns field i as it stands in Raw, quotes and all.
 func (r *Record) RawField(i int) []byte { return r.rawField(i) }
 
+// FieldValue returns field i, unquoted: a slice of Raw itself unless a
+// doubled quote has to be undone, in scratch. (Of a line of quoted fields
+// the shape check found none inside, so none is searched for.)
+func (r *Record) FieldValue(scratch []byte, i int) []byte {
+	raw := r.rawField(i)
+	if r.quoted {
+		return raw[1 : len(raw)-1]
+	}
+	return Value(scratch, raw)
+}
+
 // Value returns the value of a raw field, as RawField gives it: a slice
 // of raw itself unless a doubled quote has to be undone, in scratch.
 func Value(scratch, raw []byte) []byte {
@@ -114,7 +125,10 @@ func (r *Record) quotedField(i int) []byte {
 	if i < 0 || i >= r.nfields {
 		panic(fmt.Sprintf("csvstream: field %d of a record of %d", i, r.nfields))
 	}
-	line := r.Raw[:bytes.LastIndexByte(r.Raw, '"')+1]
+	line := r.Raw // up to its closing quote: without \n or \r\n
+	for line[len(line)-1] != '"' {
+		line = line[:len(line)-1]
+	}
 	if i < r.nfields/2 {
 		for ; i > 0; i-- {
 			line = line[bytes.IndexByte(line, ',')+1:]

@@ -416,6 +416,11 @@ func cutAndCheck(c *Cutter) ([]rec, error) {
 			if x.NumFields() != len(x.Fields()) {
 				return out, fmt.Errorf("line %d: %d fields counted, %d found", x.Line, x.NumFields(), len(x.Fields()))
 			}
+			for i, f := range x.Fields() {
+				if v := x.FieldValue(nil, i); string(v) != f {
+					return out, fmt.Errorf("line %d: field %d's value %q, the field %q", x.Line, i, v, f)
+				}
+			}
 			out = append(out, rec{x.Fields(), x.Line, string(x.Raw)})
 		}
 	}
