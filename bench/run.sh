@@ -2,7 +2,7 @@
 # make bench: measure provpipe beside the tools it replaces, on this machine,
 # in one run. Prints a Markdown table per part; BENCHMARKS.md records them.
 # Needs: GNU coreutils, GNU time (/usr/bin/time, Debian package "time").
-# Environment: ROWS (default 1000000), BENCH_PARTS (default "ctx imap go"),
+# Environment: ROWS (default 1000000), CTX_ROUNDS (5), BENCH_PARTS (default "ctx imap effect go"),
 # IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000),
 # EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX),
 # BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab).
@@ -42,6 +42,45 @@ measure() {
 	echo "$best" >"$work/last"
 }
 
+# rounds: the commands of a table, added with row LABEL CMD, run by
+# run_rows R: R rounds, each command once a round, in turn, after a sync
+# (not timed), so that one's dirty pages are not written back during the
+# next, and a change in the machine's load falls on every row alike. Each
+# row keeps its best wall time, that run's user and system CPU, and the
+# peak RSS of all its runs.
+labels=() commands=() best=() users=() syss=() rsss=()
+row() { labels+=("$1"); commands+=("$2"); best+=(""); users+=(""); syss+=(""); rsss+=(0); }
+run_rows() {
+	local t u s r
+	for ((round = 0; round < $1; round++)); do
+		for i in "${!commands[@]}"; do
+			sync
+			/usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "${commands[i]}" >/dev/null 2>"$work/err" ||
+				{ cat "$work/err" >&2; return 1; }
+			read -r t u s r <"$work/time"
+			if [ -z "${best[i]}" ] || awk "BEGIN{exit !($t < ${best[i]})}"; then best[i]=$t users[i]=$u syss[i]=$s; fi
+			if ((r > rsss[i])); then rsss[i]=$r; fi
+		done
+	done
+}
+
+# best_of LABEL: the best wall time of the row so named.
+best_of() {
+	for i in "${!labels[@]}"; do [ "${labels[i]}" = "$1" ] && echo "${best[i]}" && return; done
+}
+
+# print_rows FLOOR SPLIT: the table rows, with ratios to the two labels' rows.
+print_rows() {
+	local floor split; floor=$(best_of "$1") split=$(best_of "$2")
+	for i in "${!labels[@]}"; do
+		local f="$floor" g="$split"
+		if [ "${labels[i]}" = "$1" ]; then f=""; fi
+		if [ "${labels[i]}" = "$1" ] || [ "${labels[i]}" = "$2" ]; then g=""; fi
+		printf '| %s | `%s` | %.2f s | %.2f s | %.2f s | %d MiB | %s | %s |\n' "${labels[i]//|/\\|}" "$(shown "${commands[i]}")" \
+			"${best[i]}" "${users[i]}" "${syss[i]}" $((rsss[i] / 1024)) "$(ratio "${best[i]}" "$f")" "$(ratio "${best[i]}" "$g")"
+	done
+}
+
 # ratio A B: A/B as "1.23x", or "-" without B.
 ratio() {
 	if [ -z "$2" ]; then echo "-"; else awk "BEGIN{printf \"%.2fx\", $1/$2}"; fi
@@ -55,30 +94,31 @@ aim() {
 
 ctx() {
 	local schemas=$root/testdata/seed/schemas-name.csv
+	local rounds=${CTX_ROUNDS:-5}
 	echo "### ctxrows and ctxsplit, $rows contexts ($(nproc) cores, $(uname -m); \$W is a scratch directory)"
 	echo
 	echo "The floor is \`cat | cat\` into a file: the least it costs to move these bytes through a pipe onto disk."
+	echo "Every command ran $rounds times, all of them in turn each round, a sync before each run; best of the $rounds."
 	echo
-	echo "| what | command | best of 3 | user CPU | system CPU | peak RSS | x floor | x GNU split |"
+	echo "| what | command | best of $rounds | user CPU | system CPU | peak RSS | x floor | x GNU split |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	"$bin/ctxrows" -p secret -e "$rows" -d "$schemas" >"$work/all.csv" 2>/dev/null
 	tail -n +2 "$work/all.csv" >"$work/body.csv"
 	cd "$work"
-	local floor="" split=""
-	measure "floor: cat through a pipe into a file" "rm -f $work/floor.csv; cat $work/all.csv | cat > $work/floor.csv"
-	floor=$(cat "$work/last")
-	measure "GNU split -n r/8" "rm -f s-*; split -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv s-"
-	split=$(cat "$work/last")
-	measure "GNU split -u -n r/8" "rm -f u-*; split -u -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv u-"
-	measure "ctxrows to a file" "rm -f $work/gen.csv; $bin/ctxrows -p secret -e $rows -d $schemas > $work/gen.csv"
-	local gen; gen=$(cat "$work/last")
-	measure "ctxsplit -n 8" "rm -f c-*; $bin/ctxsplit -q -n 8 -o c- $work/all.csv"
-	local rr; rr=$(cat "$work/last")
-	measure "ctxsplit -n 8 from a pipe" "rm -f p-*; cat $work/all.csv | $bin/ctxsplit -q -n 8 -o p-"
-	measure "ctxsplit -n 8 --by schema" "rm -f k-*; $bin/ctxsplit -q -n 8 --by schema -o k- $work/all.csv"
-	local by; by=$(cat "$work/last")
-	measure "ctxrows | ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
-	local piped; piped=$(cat "$work/last")
+	local floor="floor: cat through a pipe into a file" split="GNU split -n r/8"
+	row "$floor" "rm -f $work/floor.csv; cat $work/all.csv | cat > $work/floor.csv"
+	row "$split" "rm -f s-*; split -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv s-"
+	row "GNU split -u -n r/8" "rm -f u-*; split -u -n r/8 --numeric-suffixes=1 --additional-suffix=.csv $work/body.csv u-"
+	row "ctxrows to a file" "rm -f $work/gen.csv; $bin/ctxrows -p secret -e $rows -d $schemas > $work/gen.csv"
+	row "ctxsplit -n 8" "rm -f c-*; $bin/ctxsplit -q -n 8 -o c- $work/all.csv"
+	row "ctxsplit -n 8 from a pipe" "rm -f p-*; cat $work/all.csv | $bin/ctxsplit -q -n 8 -o p-"
+	row "ctxsplit -n 8 --by schema" "rm -f k-*; $bin/ctxsplit -q -n 8 --by schema -o k- $work/all.csv"
+	row "ctxrows | ctxsplit -n 8" "rm -f q-*; $bin/ctxrows -p secret -e $rows -d $schemas | $bin/ctxsplit -q -n 8 -o q-"
+	run_rows "$rounds"
+	print_rows "$floor" "$split"
+	local gen rr by piped f s
+	gen=$(best_of "ctxrows to a file") rr=$(best_of "ctxsplit -n 8") by=$(best_of "ctxsplit -n 8 --by schema")
+	piped=$(best_of "ctxrows | ctxsplit -n 8") f=$(best_of "$floor") s=$(best_of "$split")
 	if [ -z "${SKIP_SEED:-}" ]; then
 		measure "seed's bash loop" "bash $root/bench/seed-loop.sh $schemas 1 $rows $work/seed.csv"
 		local seed; seed=$(cat "$work/last")
@@ -91,11 +131,11 @@ ctx() {
 	echo
 	echo "| aim | measured | limit | |"
 	echo "| --- | --- | --- | --- |"
-	aim "ctxsplit -n 8 from a file / GNU split -n r/8" "$rr" "$split" 0.5
-	aim "ctxsplit -n 8 from a file / floor" "$rr" "$floor" 2.0
-	aim "ctxrows \\| ctxsplit -n 8 / floor" "$piped" "$floor" 2.5
+	aim "ctxsplit -n 8 from a file / GNU split -n r/8" "$rr" "$s" 0.5
+	aim "ctxsplit -n 8 from a file / floor" "$rr" "$f" 2.0
+	aim "ctxrows \\| ctxsplit -n 8 / floor" "$piped" "$f" 2.5
 	aim "ctxsplit --by schema / ctxsplit round-robin" "$by" "$rr" 1.10
-	aim "ctxrows to a file / floor" "$gen" "$floor" 1.5
+	aim "ctxrows to a file / floor" "$gen" "$f" 1.5
 	echo
 	echo "#### ctxsplit peak RSS as the input grows (round-robin, from a pipe)"
 	echo
