@@ -73,10 +73,10 @@ func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set 
 	if err != nil {
 		return nil, nil, err
 	}
-	keys := newKeyShards(opt.Shards)
+	keys := newKeyShards(opt.Shards, col)
 	kp := &keyPass{opt: opt, h: h, col: col, files: files, keys: keys}
 	res, err := distribute(r.Cut(), h, files, kp.stats(), func(rec *csvstream.Record) (int, error) {
-		return keys.online(rec.FieldValue(nil, col)), nil
+		return keys.online(rec), nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -158,18 +158,21 @@ const fairSlack = 0.01
 // the shard with the fewest records so far (the first of them).
 type keyShards struct {
 	keys   numbering
-	counts []int // key number -> records
-	shard  []int // key number -> shard
-	load   []int // shard -> records
+	values *columnValues // the key column's, numbered in keys
+	counts []int         // key number -> records
+	shard  []int         // key number -> shard
+	load   []int         // shard -> records
 }
 
-func newKeyShards(shards int) *keyShards {
-	return &keyShards{keys: numbering{limit: math.MaxInt}, load: make([]int, shards)} // every key is needed
+func newKeyShards(shards, col int) *keyShards {
+	k := &keyShards{keys: numbering{limit: math.MaxInt}, load: make([]int, shards)} // every key is needed
+	k.values = newColumnValues(col, &k.keys)
+	return k
 }
 
-// online counts a record of the key value and returns its shard.
-func (k *keyShards) online(value []byte) int {
-	key, _ := k.keys.number(value)
+// online counts a record by its key and returns its shard.
+func (k *keyShards) online(rec *csvstream.Record) int {
+	key, _ := k.values.number(rec)
 	if key == len(k.counts) {
 		k.counts = append(k.counts, 0)
 		k.shard = append(k.shard, leastLoaded(k.load))

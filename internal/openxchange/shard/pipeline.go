@@ -206,8 +206,7 @@ func distribute(c *csvstream.Cutter, h *header, files []*outfiles.File, stats *s
 			return err
 		}
 		if stats.column >= 0 {
-			// Only a name with a doubled quote is copied to be undone.
-			stats.add(rec.FieldValue(nil, stats.column), shard)
+			stats.add(rec, shard)
 		}
 		counts[shard]++
 		return nil

@@ -15,6 +15,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"provpipe/internal/shared/csvstream"
 	"provpipe/internal/shared/outfiles"
 )
 
@@ -436,9 +437,21 @@ func TestKeyShards(t *testing.T) {
 		{"a late small key", strings.Repeat("ab", 50) + "c", 2, "010", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			k := newKeyShards(c.shards)
+			k := newKeyShards(c.shards, 0)
+			var lines strings.Builder
 			for _, key := range c.keys {
-				k.online([]byte(string(key)))
+				fmt.Fprintf(&lines, "%c\n", key)
+			}
+			r := csvstream.NewReader(strings.NewReader(lines.String()), "keys")
+			for {
+				rec, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				k.online(rec)
 			}
 			var got strings.Builder
 			for _, s := range k.shard {
@@ -480,6 +493,49 @@ func TestNumbering(t *testing.T) {
 		id, ok := limited.number([]byte(v))
 		if wantOK := v != "c"; ok != wantOK || ok && id != int(v[0]-'a') {
 			t.Errorf("value %d %q: %d, %v", i, v, id, ok)
+		}
+	}
+}
+
+// TestColumnValues: a column's values numbered through the cache of record
+// ends are numbered as their values alone would be, for every column of
+// records that end alike and differ before (field values of one or two
+// letters of two, quoted and not, CRLF and LF line ends).
+func TestColumnValues(t *testing.T) {
+	var in strings.Builder
+	values := []string{"a", "b", "ab", "ba", "aa"}
+	for i := range 2000 {
+		for f := range 3 {
+			v := values[(i*(f+3)+i/7)%len(values)]
+			if f > 0 {
+				in.WriteByte(',')
+			}
+			if i%5 == 0 {
+				in.WriteString(v) // unquoted: not a simple quoted line
+			} else {
+				in.WriteString(`"` + v + `"`)
+			}
+		}
+		in.WriteString([]string{"\n", "\r\n"}[i%3/2])
+	}
+	for col := range 3 {
+		cached := numbering{limit: math.MaxInt}
+		cv := newColumnValues(col, &cached)
+		plain := numbering{limit: math.MaxInt}
+		r := csvstream.NewReader(strings.NewReader(in.String()), "in")
+		for {
+			rec, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := cv.number(rec)
+			want, _ := plain.number(rec.FieldValue(nil, col))
+			if got != want {
+				t.Fatalf("column %d, line %d %q: number %d, want %d", col, rec.Line, rec.Raw, got, want)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 
+	"provpipe/internal/shared/csvstream"
 	"provpipe/internal/shared/outfiles"
 )
 
@@ -15,9 +16,10 @@ import (
 type schemaStats struct {
 	column   int
 	name     string
-	schemas  numbering    // numbered by add, or by the caller (numbered)
-	seen     []schemaSeen // number -> its shards
-	perShard []int        // distinct schemas per shard
+	schemas  numbering     // numbered by add, or by the caller (numbered)
+	values   *columnValues // the schema column's, numbered in schemas
+	seen     []schemaSeen  // number -> its shards
+	perShard []int         // distinct schemas per shard
 	split    int
 	examples []string
 }
@@ -58,12 +60,13 @@ func newSchemaStats(h *header, shards int) *schemaStats {
 		return s
 	}
 	s.perShard = make([]int, shards)
+	s.values = newColumnValues(column, &s.schemas)
 	return s
 }
 
-// add counts a record of schema name in shard.
-func (s *schemaStats) add(name []byte, shard int) {
-	id, ok := s.schemas.number(name)
+// add counts a record in shard, by its schema.
+func (s *schemaStats) add(rec *csvstream.Record, shard int) {
+	id, ok := s.values.number(rec)
 	if !ok {
 		return
 	}
@@ -105,6 +108,45 @@ func (s *schemaStats) result(files []*outfiles.File, counts []int) *Result {
 		res.Records += counts[i]
 	}
 	return res
+}
+
+// columnValues numbers the values of one column, record by record: a
+// numbering, with a cache of record ends in front. Of a record whose
+// every comma separates fields (csvstream's SimpleQuoted), the bytes from
+// the comma before the column's field to the end of the line hold that
+// field whole and say which field it is; another record ending in the
+// same bytes has the same value there, which one compare tells without
+// finding the field. ctxrows' schema columns are last, so a record's end
+// is its schema's.
+type columnValues struct {
+	col  int
+	nb   *numbering
+	ends *[cacheSlots]recordEnd
+}
+
+type recordEnd struct {
+	bytes []byte // from the comma before the field to the line's end
+	id    int
+	ok    bool
+}
+
+func newColumnValues(col int, nb *numbering) *columnValues {
+	return &columnValues{col: col, nb: nb, ends: new([cacheSlots]recordEnd)}
+}
+
+func (cv *columnValues) number(rec *csvstream.Record) (int, bool) {
+	raw := rec.Raw
+	if !rec.SimpleQuoted() {
+		return cv.nb.number(rec.FieldValue(nil, cv.col))
+	}
+	e := &cv.ends[cacheSlot(raw)]
+	if n := len(e.bytes); n > 0 && n <= len(raw) && string(raw[len(raw)-n:]) == string(e.bytes) {
+		return e.id, e.ok
+	}
+	id, ok := cv.nb.number(rec.FieldValue(nil, cv.col))
+	from := max(rec.FieldOffset(cv.col)-1, 0) // the comma before, or the line's start
+	e.bytes, e.id, e.ok = append(e.bytes[:0], raw[from:]...), id, ok
+	return id, ok
 }
 
 // numbering gives each distinct value a number, in the order first seen,

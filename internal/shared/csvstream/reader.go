@@ -114,34 +114,49 @@ func (r *Record) Fields() []string {
 
 func (r *Record) rawField(i int) []byte {
 	if r.quoted {
-		return r.quotedField(i)
+		start, end := r.quotedField(i)
+		return r.Raw[start:end]
 	}
 	return r.Raw[r.bounds[2*i]:r.bounds[2*i+1]]
 }
 
-// quotedField finds field i of a quoted record between its commas,
-// searching from the nearer end of the line.
-func (r *Record) quotedField(i int) []byte {
+// FieldOffset is where field i's raw text starts in Raw.
+func (r *Record) FieldOffset(i int) int {
+	if r.quoted {
+		start, _ := r.quotedField(i)
+		return start
+	}
+	return r.bounds[2*i]
+}
+
+// SimpleQuoted reports whether the record is one line of fields each
+// quoted from end to end with no quote or comma inside, as ctxrows writes
+// them: every comma in it then separates two fields.
+func (r *Record) SimpleQuoted() bool { return r.quoted }
+
+// quotedField finds where field i of a quoted record starts and ends in
+// Raw, between its commas, searching from the nearer end of the line.
+func (r *Record) quotedField(i int) (start, end int) {
 	if i < 0 || i >= r.nfields {
 		panic(fmt.Sprintf("csvstream: field %d of a record of %d", i, r.nfields))
 	}
-	line := r.Raw // up to its closing quote: without \n or \r\n
-	for line[len(line)-1] != '"' {
-		line = line[:len(line)-1]
+	end = len(r.Raw) // up to its closing quote: without \n or \r\n
+	for r.Raw[end-1] != '"' {
+		end--
 	}
 	if i < r.nfields/2 {
 		for ; i > 0; i-- {
-			line = line[bytes.IndexByte(line, ',')+1:]
+			start += bytes.IndexByte(r.Raw[start:end], ',') + 1
 		}
-		if end := bytes.IndexByte(line, ','); end >= 0 {
-			return line[:end]
+		if comma := bytes.IndexByte(r.Raw[start:end], ','); comma >= 0 {
+			return start, start + comma
 		}
-		return line
+		return start, end
 	}
 	for i = r.nfields - 1 - i; i > 0; i-- {
-		line = line[:bytes.LastIndexByte(line, ',')]
+		end = bytes.LastIndexByte(r.Raw[:end], ',')
 	}
-	return line[bytes.LastIndexByte(line, ',')+1:]
+	return bytes.LastIndexByte(r.Raw[:end], ',') + 1, end
 }
 
 // unquote strips the surrounding quotes of a quoted field and undoubles "".

@@ -420,6 +420,9 @@ func cutAndCheck(c *Cutter) ([]rec, error) {
 				if v := x.FieldValue(nil, i); string(v) != f {
 					return out, fmt.Errorf("line %d: field %d's value %q, the field %q", x.Line, i, v, f)
 				}
+				if at := x.FieldOffset(i); !bytes.HasPrefix(x.Raw[at:], x.RawField(i)) {
+					return out, fmt.Errorf("line %d: field %d said to start at %d of %q", x.Line, i, at, x.Raw)
+				}
 			}
 			out = append(out, rec{x.Fields(), x.Line, string(x.Raw)})
 		}
