@@ -10,7 +10,8 @@ import (
 // Cutter cuts CSV into records without parsing their fields: a record
 // ends at the first line end after which its quotes are even in number,
 // since in valid CSV every quote opens or closes a quoted field or stands
-// doubled inside one. That costs two vectorised searches a line. On input
+// doubled inside one. That costs a search for the line end and a count
+// of quotes a line, or for Append one pass over many lines. On input
 // a Reader reads without error the records are the Reader's, byte for
 // byte; a Checker finds, record by record, what a Reader would refuse, so
 // the two together read as a Reader does, in two steps that can run on
