@@ -43,18 +43,18 @@ measure() {
 }
 
 # rounds: the commands of a table, added with row LABEL CMD, run by
-# run_rows R: R rounds, each command once a round, in turn, after a sync
-# (not timed), so that one's dirty pages are not written back during the
-# next, and a change in the machine's load falls on every row alike. Each
-# row keeps its best wall time, that run's user and system CPU, and the
-# peak RSS of all its runs.
+# run_rows R: R rounds, each command once a round, in turn, so that a
+# change in the machine's load falls on every row alike. Each row keeps its
+# best wall time, that run's user and system CPU, and the peak RSS of all
+# its runs. (A sync before each run, tried, made the next run's removal of
+# the last output, which every row times as the measurements did,
+# slower and more variable than the write-back it was to keep out.)
 labels=() commands=() best=() users=() syss=() rsss=()
 row() { labels+=("$1"); commands+=("$2"); best+=(""); users+=(""); syss+=(""); rsss+=(0); }
 run_rows() {
 	local t u s r
 	for ((round = 0; round < $1; round++)); do
 		for i in "${!commands[@]}"; do
-			sync
 			/usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "${commands[i]}" >/dev/null 2>"$work/err" ||
 				{ cat "$work/err" >&2; return 1; }
 			read -r t u s r <"$work/time"
@@ -98,7 +98,7 @@ ctx() {
 	echo "### ctxrows and ctxsplit, $rows contexts ($(nproc) cores, $(uname -m); \$W is a scratch directory)"
 	echo
 	echo "The floor is \`cat | cat\` into a file: the least it costs to move these bytes through a pipe onto disk."
-	echo "Every command ran $rounds times, all of them in turn each round, a sync before each run; best of the $rounds."
+	echo "Every command ran $rounds times, all of them in turn each round; best of the $rounds."
 	echo
 	echo "| what | command | best of $rounds | user CPU | system CPU | peak RSS | x floor | x GNU split |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
