@@ -442,17 +442,7 @@ func TestKeyShards(t *testing.T) {
 			for _, key := range c.keys {
 				fmt.Fprintf(&lines, "%c\n", key)
 			}
-			r := csvstream.NewReader(strings.NewReader(lines.String()), "keys")
-			for {
-				rec, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				k.online(rec)
-			}
+			eachRecord(t, lines.String(), func(rec *csvstream.Record) { k.online(rec) })
 			var got strings.Builder
 			for _, s := range k.shard {
 				got.WriteString(strconv.Itoa(s))
@@ -522,20 +512,28 @@ func TestColumnValues(t *testing.T) {
 		cached := numbering{limit: math.MaxInt}
 		cv := newColumnValues(col, &cached)
 		plain := numbering{limit: math.MaxInt}
-		r := csvstream.NewReader(strings.NewReader(in.String()), "in")
-		for {
-			rec, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		eachRecord(t, in.String(), func(rec *csvstream.Record) {
 			got, _ := cv.number(rec)
 			want, _ := plain.number(rec.FieldValue(nil, col))
 			if got != want {
 				t.Fatalf("column %d, line %d %q: number %d, want %d", col, rec.Line, rec.Raw, got, want)
 			}
+		})
+	}
+}
+
+// eachRecord reads in as CSV and calls f with every record.
+func eachRecord(t *testing.T, in string, f func(*csvstream.Record)) {
+	t.Helper()
+	r := csvstream.NewReader(strings.NewReader(in), "in")
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return
 		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(rec)
 	}
 }
