@@ -153,11 +153,13 @@ ctx() {
 # server address in $ADDR, stop the server; GNU time's figures in $work/time.
 imap_once() {
 	coproc LAB { "$work/imaplab" serve "$lab" 2>"$work/lab.err"; }
+	# Bash unsets LAB and LAB_PID once the server has exited: keep them.
+	local lab_pid=$LAB_PID lab_in=${LAB[1]}
 	local addr; read -r addr <&"${LAB[0]}" || { cat "$work/lab.err" >&2; return 1; }
 	ADDR=$addr /usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "$*" >"$work/out" 2>"$work/err" ||
 		{ echo "bench: failed: $*" >&2; cat "$work/err" >&2; }
-	eval "exec ${LAB[1]}>&-"
-	wait "$LAB_PID" 2>/dev/null || true
+	eval "exec $lab_in>&-"
+	wait "$lab_pid" 2>/dev/null || true
 }
 
 # imap_run LABEL USERS MESSAGES CMD...: best of 2 cold runs as a table row:

@@ -19,11 +19,14 @@ echo "== Scalix cache warming: the embedded IMAP server stands in for a Scalix s
 # The server lives as long as its stdin: closing it (or this script ending
 # any way at all) stops it, so no process is left behind.
 coproc IMAPDEMO { exec "$work/imapdemo" -users 24 -list users.list -password-file admin.pw; }
+# Bash unsets IMAPDEMO and IMAPDEMO_PID once the server has exited, which
+# closing its stdin makes happen at any moment: keep them.
+demo_pid=$IMAPDEMO_PID demo_in=${IMAPDEMO[1]}
 read -r addr <&"${IMAPDEMO[0]}"
 show "head -4 users.list"
 show "sxusers -f users.list | sxwarm --host $addr --auth mboxadmin -u sxadmin --password-file admin.pw --format text"
-exec {IMAPDEMO[1]}>&-
-wait "$IMAPDEMO_PID"
+exec {demo_in}>&-
+wait "$demo_pid"
 
 echo >&2
 echo "== Open-Xchange fast-mode pre-provisioning: 10 000 contexts over 9 schemas on 3 databases" >&2
