@@ -3,15 +3,14 @@ package csvstream
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"unicode/utf8"
 )
 
 // Cutter cuts CSV into records without parsing their fields: a record
 // ends at the first line end after which its quotes are even in number,
 // since in valid CSV every quote opens or closes a quoted field or stands
-// doubled inside one. That costs a search for the line end and a count
-// of quotes a line, or for Append one pass over many lines. On input
+// doubled inside one. Append finds the line ends of many records in one
+// pass over what it has read, and their quotes with them. On input
 // a Reader reads without error the records are the Reader's, byte for
 // byte; a Checker finds, record by record, what a Reader would refuse, so
 // the two together read as a Reader does, in two steps that can run on
@@ -23,29 +22,12 @@ type Cutter struct {
 	ends, quotes []int
 }
 
-// NewCutter cuts the CSV read from src; name is used in errors.
-func NewCutter(src io.Reader, name string) *Cutter {
-	return NewReader(src, name).Cut()
-}
-
 // Cut returns a Cutter for the rest of r's input; r is not to be used
 // after it. A header read by r, then the records cut, is how a split
 // reads.
 func (r *Reader) Cut() *Cutter {
 	r.cutOnly = true
 	return &Cutter{r: r}
-}
-
-// Next returns the next record, valid until the following call (or, with
-// lent buffers, until its buffer is given back), the line it starts on,
-// or io.EOF. Its errors are a Reader's: a read error, a record too long
-// (or what a Reader would have found wrong before that length).
-func (c *Cutter) Next() (raw []byte, line int, err error) {
-	rec, err := c.r.Next()
-	if err != nil {
-		return nil, 0, err
-	}
-	return rec.Raw, rec.Line, nil
 }
 
 // Cut is a record a Cutter cut, for a Checker.
@@ -78,7 +60,10 @@ func newCut(raw []byte, line, quotes int, shape bool) Cut {
 }
 
 // Append appends the next records to dst, up to its capacity, and returns
-// it: at least one, or io.EOF, or an error as Next gives it. Input is read
+// it: at least one, or io.EOF, or a Reader's error: a read error, a record
+// too long (or what a Reader would have found wrong before that length).
+// The records are valid until the following call (or, with lent buffers,
+// until their buffer is given back). Input is read
 // only before the first, so that with lent buffers every record appended
 // is in one buffer, and a buffer retired during the call holds none of
 // them. One call per many records is what makes cutting cheap.

@@ -67,9 +67,6 @@ func (r *Record) FieldEquals(i int, s string) bool {
 	return string(unquote(nil, raw)) == s
 }
 
-// RawField returns field i as it stands in Raw, quotes and all.
-func (r *Record) RawField(i int) []byte { return r.rawField(i) }
-
 // FieldValue returns field i, unquoted: a slice of Raw itself unless a
 // doubled quote has to be undone, in scratch. (Of a line of quoted fields
 // the shape check found none inside, so none is searched for.)
@@ -78,12 +75,12 @@ func (r *Record) FieldValue(scratch []byte, i int) []byte {
 	if r.quoted {
 		return raw[1 : len(raw)-1]
 	}
-	return Value(scratch, raw)
+	return value(scratch, raw)
 }
 
-// Value returns the value of a raw field, as RawField gives it: a slice
-// of raw itself unless a doubled quote has to be undone, in scratch.
-func Value(scratch, raw []byte) []byte {
+// value returns the value of a raw field, quotes and all: a slice of raw
+// itself unless a doubled quote has to be undone, in scratch.
+func value(scratch, raw []byte) []byte {
 	if len(raw) == 0 || raw[0] != '"' {
 		return raw
 	}

@@ -420,7 +420,7 @@ func cutAndCheck(c *Cutter) ([]rec, error) {
 				if v := x.FieldValue(nil, i); string(v) != f {
 					return out, fmt.Errorf("line %d: field %d's value %q, the field %q", x.Line, i, v, f)
 				}
-				if at := x.FieldOffset(i); !bytes.HasPrefix(x.Raw[at:], x.RawField(i)) {
+				if at := x.FieldOffset(i); !bytes.HasPrefix(x.Raw[at:], x.rawField(i)) {
 					return out, fmt.Errorf("line %d: field %d said to start at %d of %q", x.Line, i, at, x.Raw)
 				}
 			}
@@ -434,7 +434,7 @@ func cutAndCheck(c *Cutter) ([]rec, error) {
 func TestCutterLongRecords(t *testing.T) {
 	long := "\"" + strings.Repeat("x\n", 3*initialBuffer/2) + "\",2\n"
 	in := "a,b\n" + long + "1,2\n" + long
-	got, err := cutAll(NewCutter(iotest.HalfReader(strings.NewReader(in)), "in"))
+	got, err := cutAll(NewReader(iotest.HalfReader(strings.NewReader(in)), "in").Cut())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,8 +445,7 @@ func TestCutterLongRecords(t *testing.T) {
 
 // BenchmarkReader reads ctxrows-like rows (every field quoted) with the
 // fast path and with the byte-by-byte parser alone, and cuts them with
-// the Cutter: a record a call, and many a call, their shapes checked or
-// not.
+// the Cutter, their shapes checked or not.
 func BenchmarkReader(b *testing.B) {
 	var sb strings.Builder
 	for i := 0; i < 20000; i++ {
@@ -459,16 +458,8 @@ func BenchmarkReader(b *testing.B) {
 	}{
 		{"fast", func(src io.Reader) error { return drain(NewReader(src, "in")) }},
 		{"reference", func(src io.Reader) error { return drain(newReference(src, "in")) }},
-		{"cutter", func(src io.Reader) error {
-			c := NewCutter(src, "in")
-			for {
-				if _, _, err := c.Next(); err != nil {
-					return err
-				}
-			}
-		}},
-		{"append", func(src io.Reader) error { return appendAll(NewCutter(src, "in"), false) }},
-		{"append+shapes", func(src io.Reader) error { return appendAll(NewCutter(src, "in"), true) }},
+		{"append", func(src io.Reader) error { return appendAll(NewReader(src, "in").Cut(), false) }},
+		{"append+shapes", func(src io.Reader) error { return appendAll(NewReader(src, "in").Cut(), true) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
@@ -503,14 +494,16 @@ func drain(r *Reader) error {
 // cutAll returns every record c cuts.
 func cutAll(c *Cutter) ([]string, error) {
 	var out []string
+	cuts := make([]Cut, 0, 2048)
 	for {
-		rec, _, err := c.Next()
-		if err == io.EOF {
+		var err error
+		if cuts, err = c.Append(cuts[:0], false); err == io.EOF {
 			return out, nil
-		}
-		if err != nil {
+		} else if err != nil {
 			return out, err
 		}
-		out = append(out, string(rec))
+		for _, cut := range cuts {
+			out = append(out, string(cut.Raw))
+		}
 	}
 }
