@@ -305,13 +305,8 @@ func FuzzFastPathAgrees(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		chunked := []func(io.Reader) io.Reader{
-			func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader,
-		}
-		for i := range 2 * len(chunked) {
-			chunks, strict := chunked[i/2], i%2 == 1
-			fast := NewReader(chunks(strings.NewReader(in)), "fuzz")
-			slow := newReference(chunks(strings.NewReader(in)), "fuzz")
+		eachArrival(in, func(src func() io.Reader, strict bool) {
+			fast, slow := NewReader(src(), "fuzz"), newReference(src(), "fuzz")
 			fast.ValidateUTF8, slow.ValidateUTF8 = strict, strict
 			fast.MaxRecord, slow.MaxRecord = 64, 64
 			got, err := readAll(t, fast)
@@ -322,8 +317,21 @@ func FuzzFastPathAgrees(f *testing.F) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("input %q:\nfast path %+v\nreference %+v", in, got, want)
 			}
-		}
+		})
 	})
+}
+
+// eachArrival calls try with in as it may arrive, whole, in halves and a
+// byte at a time (src gives a fresh reader of it each call), strict about
+// UTF-8 or not.
+func eachArrival(in string, try func(src func() io.Reader, strict bool)) {
+	for _, chunks := range []func(io.Reader) io.Reader{
+		func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader,
+	} {
+		for _, strict := range []bool{false, true} {
+			try(func() io.Reader { return chunks(strings.NewReader(in)) }, strict)
+		}
+	}
 }
 
 // TestLentBuffersKeepRecords reads with lent buffers and keeps every
@@ -372,15 +380,11 @@ func FuzzCutterAgrees(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		chunked := []func(io.Reader) io.Reader{
-			func(r io.Reader) io.Reader { return r }, iotest.HalfReader, iotest.OneByteReader,
-		}
-		for i := range 2 * len(chunked) {
-			chunks, strict := chunked[i/2], i%2 == 1
-			ref := newReference(chunks(strings.NewReader(in)), "fuzz")
+		eachArrival(in, func(src func() io.Reader, strict bool) {
+			ref := newReference(src(), "fuzz")
 			ref.ValidateUTF8, ref.MaxRecord = strict, 64
 			want, werr := readAll(t, ref)
-			r := NewReader(chunks(strings.NewReader(in)), "fuzz")
+			r := NewReader(src(), "fuzz")
 			r.ValidateUTF8, r.MaxRecord = strict, 64
 			got, err := cutAndCheck(r.Cut())
 			if fmt.Sprint(err) != fmt.Sprint(werr) {
@@ -389,7 +393,7 @@ func FuzzCutterAgrees(f *testing.F) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("input %q (strict %v):\ncut and checked %+v\nread %+v", in, strict, got, want)
 			}
-		}
+		})
 	})
 }
 
