@@ -26,11 +26,12 @@ type batcher struct {
 	files   []*outfiles.File
 	size    int // bytes a batch collects
 	pending [][]byte
-	// first is each shard's first batch size, staggered: round-robin
-	// fills every shard's batch at the same pace, and batches all full at
-	// once would queue up behind each other's write while the copying
-	// waits; staggered, they come one at a time.
-	first  []int
+	// limit is the size of each shard's batch: size, but a share of it
+	// for the first, staggered: round-robin fills every shard's batch at
+	// the same pace, and batches all full at once would queue up behind
+	// each other's write while the copying waits; staggered, they come
+	// one at a time.
+	limit  []int
 	queue  chan batch
 	free   chan []byte
 	done   chan struct{}
@@ -49,13 +50,13 @@ func newBatcher(files []*outfiles.File) *batcher {
 		files:   files,
 		size:    batchSize(len(files)),
 		pending: make([][]byte, len(files)),
-		first:   make([]int, len(files)),
+		limit:   make([]int, len(files)),
 		queue:   make(chan batch, 4),
 		free:    make(chan []byte, 8),
 		done:    make(chan struct{}),
 	}
-	for i := range b.first {
-		b.first[i] = b.size * (i + 1) / len(files)
+	for i := range b.limit {
+		b.limit[i] = b.size * (i + 1) / len(files)
 	}
 	go b.writeLoop()
 	return b
@@ -97,8 +98,8 @@ func (b *batcher) add(shard int, raw []byte) error {
 		p = b.buffer()
 	}
 	p = append(p, raw...)
-	if len(p) >= b.size || len(p) >= b.first[shard] {
-		b.first[shard] = b.size
+	if len(p) >= b.limit[shard] {
+		b.limit[shard] = b.size
 		b.queue <- batch{shard, p}
 		p = nil
 		if err := b.failed(); err != nil {

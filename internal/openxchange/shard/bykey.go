@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -133,7 +134,7 @@ func secondPass(ctx context.Context, src *twoPass, name string, kp *keyPass, lpt
 		return nil, changed(name, err)
 	}
 	res, err := distribute(r.Cut(), kp.h, kp.files, kp.stats(), func(rec *csvstream.Record) (int, error) {
-		key, _ := kp.keys.keys.number(rec.FieldValue(nil, kp.col))
+		key, _ := kp.keys.values.number(rec)
 		if key >= len(lpt) {
 			return 0, changed(name, nil)
 		}
@@ -191,9 +192,10 @@ func (k *keyShards) fair() ([]int, bool) {
 	for key, s := range lpt {
 		lptLoad[s] += k.counts[key]
 	}
-	return lpt, float64(maxOf(k.load)) <= float64(maxOf(lptLoad))*(1+fairSlack)
+	return lpt, float64(slices.Max(k.load)) <= float64(slices.Max(lptLoad))*(1+fairSlack)
 }
 
+// leastLoaded is the first shard with the fewest records.
 func leastLoaded(load []int) int {
 	best := 0
 	for s := 1; s < len(load); s++ {
@@ -202,14 +204,6 @@ func leastLoaded(load []int) int {
 		}
 	}
 	return best
-}
-
-func maxOf(v []int) int {
-	m := 0
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }
 
 // keyColumn finds the --by column in the header or explains what exists.
@@ -234,12 +228,7 @@ func balance(counts []int, shards int) []int {
 	load := make([]int, shards)
 	assign := make([]int, len(counts))
 	for _, k := range keys {
-		best := 0
-		for s := 1; s < shards; s++ {
-			if load[s] < load[best] {
-				best = s
-			}
-		}
+		best := leastLoaded(load)
 		assign[k] = best
 		load[best] += counts[k]
 	}

@@ -13,11 +13,11 @@ import (
 // line ends and quote parity only), handing them over a few thousand at
 // a time; a second goroutine parses and checks each record
 // (csvstream.Checker, which finds what a Reader would refuse, in the same
-// order) and does the rest with it: picks its shard, copies it into the
-// shard's batch and counts its schema (round-robin), or numbers its key
-// (key mode's first pass). Records are not copied between the stages: the reader's buffers
-// are lent (csvstream.Buffers), and each goes back to the pool once the
-// second stage is done with the records in it.
+// order) and does the rest with it: picks its shard (in turn, or by its
+// key), copies it into the shard's batch and counts its schema. Records
+// are not copied between the stages: the reader's buffers are lent
+// (csvstream.Buffers), and each goes back to the pool once the second
+// stage is done with the records in it.
 var (
 	readBlock  = 512 << 10 // one buffer of input
 	readBlocks = 4         // buffers in the pool: bounds memory, and how far reading runs ahead
@@ -48,7 +48,7 @@ type stages struct {
 	pool      chan []byte
 	handovers chan handover
 	spent     chan []csvstream.Cut // cut lists the second stage is done with, for reuse
-	retired   [][]byte             // buffers retired since the last batch
+	retired   [][]byte             // buffers retired since the last handover
 	failed    atomic.Bool          // the second stage stopped on an error
 	err       error                // that error, read after done
 	done      chan struct{}
@@ -168,8 +168,8 @@ func checkAndWork(check *csvstream.Checker, h *header, c csvstream.Cut, work sec
 // readAll is the reading stage: every record cut, to the second stage.
 // While the second stage has records waiting, the cut also checks the
 // shapes of lines, taking that work off the second stage; while it has
-// none, the second stage does it: the two cores share the work, whichever
-// else each has (writing round-robin, numbering keys) costs.
+// none, the second stage does it: the two cores share the work, whatever
+// the rest of the second stage (picking shards, counting, copying) costs.
 func readAll(c *csvstream.Cutter, st *stages) error {
 	for !st.failed.Load() {
 		cuts, err := c.Append(st.cuts(), len(st.handovers) > 0)
