@@ -117,11 +117,11 @@ var stampRows = true
 // variable is the id (the context rows): each row is stamped while ids
 // have up to maxStampWidth digits, and rendered field by field past them.
 func (g *Generator) stampBlock(buf []byte, from, to int64) []byte {
-	const stampable = 1e8 // the first id too wide
+	const tooWide = 1e8 // the first id of more than maxStampWidth digits
 	cycle := len(g.row.tails)
 	k := int(from % int64(cycle))
 	var id digitCounter
-	if first := g.start + from; first < stampable {
+	if first := g.start + from; first < tooWide {
 		id.set(first)
 	}
 	var st *stamp
@@ -132,7 +132,7 @@ func (g *Generator) stampBlock(buf []byte, from, to int64) []byte {
 	for ctx := g.start + from; ctx < g.start+to; ctx++ {
 		switch {
 		case g.skip.Has(ctx): // a created context keeps its place in the schema cycle
-		case ctx < stampable:
+		case ctx < tooWide:
 			if st == nil || st.width != id.width {
 				st = g.row.stampFor(id.width)
 			}
@@ -141,7 +141,7 @@ func (g *Generator) stampBlock(buf []byte, from, to int64) []byte {
 			vars[VarContext] = ctx
 			buf = g.row.appendRow(buf, &vars, k)
 		}
-		if ctx < stampable {
+		if ctx < tooWide {
 			id.inc()
 		}
 		if k++; k == cycle {
