@@ -152,7 +152,7 @@ func TestQuotedFields(t *testing.T) {
 	}
 }
 
-// TestVectorShapeAgrees: where quotedShape checks thirty-two bytes at a
+// TestVectorShapeAgrees: where quotedShape checks sixteen bytes at a
 // time, it agrees with its eight-byte words on lines of every length up to
 // 200, of fields of one, two and ten letters, as they are or with any one
 // byte made a comma, a quote or a letter. (A one-letter field made a comma

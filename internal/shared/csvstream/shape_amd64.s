@@ -1,43 +1,50 @@
 #include "textflag.h"
 
-// BLOCK checks the bytes at SI+1 to SI+32, ORs the bad ones into Y9 and
+// BLOCK checks the bytes at SI+1 to SI+16, ORs the bad ones into X9 and
 // leaves the commas' mask in AX.
 #define BLOCK \
-	VMOVDQU 0(SI), Y1 \
-	VMOVDQU 1(SI), Y0 \
-	VMOVDQU 2(SI), Y2 \
-	VMOVDQU 3(SI), Y3 \
-	VPCMPEQB Y10, Y0, Y0 /* commas at i */ \
-	VPCMPEQB Y11, Y1, Y1 /* a quote before */ \
-	VPCMPEQB Y11, Y2, Y2 /* a quote after */ \
-	VPCMPEQB Y10, Y3, Y3 /* a comma two on */ \
-	VPAND Y1, Y2, Y1     /* quotes on both sides */ \
-	VPANDN Y0, Y1, Y4    /* commas without them */ \
-	VPAND Y0, Y3, Y3     /* commas with a comma two on */ \
-	VPOR Y4, Y9, Y9 \
-	VPOR Y3, Y9, Y9 \
-	VPMOVMSKB Y0, AX
+	MOVOU 0(SI), X1 \
+	MOVOU 1(SI), X0 \
+	MOVOU 2(SI), X2 \
+	MOVOU 3(SI), X3 \
+	PCMPEQB X10, X0 /* commas at i */ \
+	PCMPEQB X11, X1 /* a quote before */ \
+	PCMPEQB X11, X2 /* a quote after */ \
+	PCMPEQB X10, X3 /* a comma two on */ \
+	PAND X2, X1     /* quotes on both sides */ \
+	PANDN X0, X1    /* commas without them */ \
+	PAND X0, X3     /* commas with a comma two on */ \
+	POR X1, X9 \
+	POR X3, X9 \
+	PMOVMSKB X0, AX
 
-// func quotedShapeAVX2(line []byte) (commas int, bad bool)
+// func quotedShapeSSE2(line []byte) (commas int, bad bool)
 //
-// quotedShape's check of the bytes at 1 to len-3, thirty-two at a time;
-// len is at least 35. A block of the bytes at i takes four loads of 32
-// bytes: at i-1 (left neighbours), i, i+1 (right neighbours) and i+2. A
-// byte at i that is a comma is bad unless both neighbours are quotes, and
-// when the byte two on is a comma too; the bad bytes are ORed into Y9, the
-// commas counted. The last block ends at len-3 and overlaps the one
-// before: its commas already counted are shifted out of its mask.
-TEXT ·quotedShapeAVX2(SB), NOSPLIT, $0-33
+// quotedShape's check of the bytes at 1 to len-3, sixteen at a time; len
+// is at least 19. A block of the bytes at i takes four loads of 16 bytes:
+// at i-1 (left neighbours), i, i+1 (right neighbours) and i+2. A byte at i
+// that is a comma is bad unless both neighbours are quotes, and when the
+// byte two on is a comma too; the bad bytes are ORed into X9, the commas
+// counted. The last block ends at len-3 and overlaps the one before: its
+// commas already counted are shifted out of its mask.
+//
+// SSE2 rather than 32 bytes at a time with AVX2: a line is a few blocks,
+// called once a line, and an AVX2 version must end in VZEROUPPER for the
+// Go code after it. On an Intel Xeon (family 6, model 207, under a
+// hypervisor) the first 256-bit instruction after that cost more than the
+// line's whole check: 158 ns a ctxrows line with AVX2, 16 with SSE2 (27
+// with AVX2 on the AMD EPYC it was written on; BENCHMARKS.md).
+TEXT ·quotedShapeSSE2(SB), NOSPLIT, $0-33
 	MOVQ line_base+0(FP), SI
 	MOVQ line_len+8(FP), BX
-	LEAQ -35(SI)(BX*1), R8 // the last block's base: its bytes at 1 are at len-34
-	MOVQ $0x2c, AX
+	LEAQ -19(SI)(BX*1), R8 // the last block's base: its bytes at 1 are at len-18
+	MOVQ $0x2c2c2c2c, AX
 	MOVQ AX, X10
-	VPBROADCASTB X10, Y10  // commas
-	MOVQ $0x22, AX
+	PSHUFD $0, X10, X10    // commas
+	MOVQ $0x22222222, AX
 	MOVQ AX, X11
-	VPBROADCASTB X11, Y11  // quotes
-	VPXOR Y9, Y9, Y9
+	PSHUFD $0, X11, X11    // quotes
+	PXOR X9, X9
 	XORQ DX, DX
 
 blocks:
@@ -46,20 +53,20 @@ blocks:
 	BLOCK
 	POPCNTL AX, AX
 	ADDQ AX, DX
-	ADDQ $32, SI
+	ADDQ $16, SI
 	JMP  blocks
 
 last:
 	MOVQ SI, CX
-	SUBQ R8, CX            // bytes of the last block already seen, 0 to 31
+	SUBQ R8, CX            // bytes of the last block already seen, 0 to 15
 	MOVQ R8, SI
 	BLOCK
 	SHRL CX, AX
 	POPCNTL AX, AX
 	ADDQ AX, DX
 
-	VPTEST Y9, Y9
-	SETNE  bad+32(FP)
-	MOVQ   DX, commas+24(FP)
-	VZEROUPPER
+	PMOVMSKB X9, AX
+	TESTL AX, AX
+	SETNE bad+32(FP)
+	MOVQ  DX, commas+24(FP)
 	RET

@@ -5,6 +5,6 @@ package csvstream
 // vectorShape is false where no vector code is written.
 var vectorShape = false
 
-func quotedShapeAVX2(line []byte) (commas int, bad bool) {
+func quotedShapeSSE2(line []byte) (commas int, bad bool) {
 	panic("csvstream: no vector shape check on this architecture")
 }
