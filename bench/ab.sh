@@ -3,7 +3,7 @@
 # that a change in the machine's load falls on all of them alike, and print
 # each one's fastest and median wall time in milliseconds. For comparing
 # two builds side by side (BENCHMARKS.md says which runs used it); make
-# bench's tables are best-of-3 per row instead.
+# bench's tables give each row's best of several rounds instead.
 set -euo pipefail
 rounds=$1
 shift

@@ -48,16 +48,20 @@ measure() {
 # best wall time, that run's user and system CPU, and the peak RSS of all
 # its runs. (A sync before each run, tried, made the next run's removal of
 # the last output, which every row times as the issue's measurements did,
-# slower and more variable than the write-back it was to keep out.)
+# slower and more variable than the write-back it was to keep out.) The
+# wall time is bash's clock around the run, to the millisecond: GNU time's
+# hundredths are a tenth of these rows, too coarse for a ratio to 10 %.
 labels=() commands=() best=() users=() syss=() rsss=()
 row() { labels+=("$1"); commands+=("$2"); best+=(""); users+=(""); syss+=(""); rsss+=(0); }
 run_rows() {
-	local t u s r
+	local t u s r start
 	for ((round = 0; round < $1; round++)); do
 		for i in "${!commands[@]}"; do
+			start=${EPOCHREALTIME/[.,]/}
 			/usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "${commands[i]}" >/dev/null 2>"$work/err" ||
 				{ cat "$work/err" >&2; return 1; }
 			read -r t u s r <"$work/time"
+			t=$(awk -v us=$((${EPOCHREALTIME/[.,]/} - start)) 'BEGIN{printf "%.3f", us / 1e6}')
 			if [ -z "${best[i]}" ] || awk "BEGIN{exit !($t < ${best[i]})}"; then best[i]=$t users[i]=$u syss[i]=$s; fi
 			if ((r > rsss[i])); then rsss[i]=$r; fi
 		done
@@ -76,7 +80,7 @@ print_rows() {
 		local f="$floor" g="$split"
 		if [ "${labels[i]}" = "$1" ]; then f=""; fi
 		if [ "${labels[i]}" = "$1" ] || [ "${labels[i]}" = "$2" ]; then g=""; fi
-		printf '| %s | `%s` | %.2f s | %.2f s | %.2f s | %d MiB | %s | %s |\n' "${labels[i]//|/\\|}" "$(shown "${commands[i]}")" \
+		printf '| %s | `%s` | %.3f s | %.2f s | %.2f s | %d MiB | %s | %s |\n' "${labels[i]//|/\\|}" "$(shown "${commands[i]}")" \
 			"${best[i]}" "${users[i]}" "${syss[i]}" $((rsss[i] / 1024)) "$(ratio "${best[i]}" "$f")" "$(ratio "${best[i]}" "$g")"
 	done
 }
@@ -92,10 +96,17 @@ aim() {
 		r = a / b; printf "| %s | %.2fx | <= %.2fx | %s |\n", what, r, limit, (r <= limit ? "met" : "not met") }'
 }
 
+# processor: the machine's processor as /proc/cpuinfo names it (family and
+# model too: the same name covers generations that time differently).
+processor() {
+	awk -F': ' '/^model name/ {name = $2} /^cpu family/ {family = $2} /^model\t/ {model = $2}
+		END {if (name == "") print "'"$(uname -m)"'"; else printf "%s, family %s model %s\n", name, family, model}' /proc/cpuinfo 2>/dev/null || uname -m
+}
+
 ctx() {
 	local schemas=$root/testdata/seed/schemas-name.csv
 	local rounds=${CTX_ROUNDS:-5}
-	echo "### ctxrows and ctxsplit, $rows contexts ($(nproc) cores, $(uname -m); \$W is a scratch directory)"
+	echo "### ctxrows and ctxsplit, $rows contexts ($(nproc) cores, $(processor); \$W is a scratch directory)"
 	echo
 	echo "The floor is \`cat | cat\` into a file: the least it costs to move these bytes through a pipe onto disk."
 	echo "Every command ran $rounds times, all of them in turn each round; best of the $rounds."
@@ -142,7 +153,7 @@ ctx() {
 	echo "| rows | peak RSS |"
 	echo "| --- | --- |"
 	for n in 100000 1000000 4000000; do
-		/usr/bin/time -f '%M' -o "$work/time" bash -c "$bin/ctxrows -p secret -e $n -d $schemas 2>/dev/null | $bin/ctxsplit -q -n 8 --force -o $work/m-" >/dev/null
+		/usr/bin/time -f '%M' -o "$work/time" bash -c "$bin/ctxrows -p secret -e $n -d $schemas 2>/dev/null | $bin/ctxsplit -q -n 8 --force -o $work/m- 2>/dev/null" >/dev/null
 		printf '| %d | %d MiB |\n' "$n" $(($(cat "$work/time") / 1024))
 		rm -f "$work"/m-*
 	done
@@ -198,7 +209,7 @@ imap() {
 	seq 0 $((n - 1)) | sed 's/^/user/' >"$work/users"
 	printf '%s\n' master-pw >"$work/pw"
 	local msgs=$((n * 4 * m))
-	echo "### sxwarm against Dovecot: $n users x 4 folders x $m messages, cold Dovecot indexes, warm page cache, best of 2 ($(nproc) cores; \$W is a scratch directory)"
+	echo "### sxwarm against Dovecot: $n users x 4 folders x $m messages, cold Dovecot indexes, warm page cache, best of 2 ($(nproc) cores, $(processor); \$W is a scratch directory)"
 	echo
 	echo "| what | command | wall | users/s | client CPU per 1000 msgs | client peak RSS |"
 	echo "| --- | --- | --- | --- | --- | --- |"
