@@ -26,20 +26,25 @@ func contextsCSV(t *testing.T, dir, name string, n int) string {
 }
 
 // TestSpoolNeverOnDisk: ctxsplit --by reading a pipe spools the input (with
-// its passwords); interrupted, it leaves no file behind.
+// its passwords); interrupted, it leaves no file behind. The pipe stays
+// open after the rows, so the split is still running when interrupted,
+// however fast it is (a fixed wait once let it finish first and leave its
+// shards, rightly).
 func TestSpoolNeverOnDisk(t *testing.T) {
 	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "o"), 0o755)
+	out := filepath.Join(dir, "o")
+	os.Mkdir(out, 0o755)
 	bin := filepath.Dir(testenv.Binary(t, "ctxrows"))
 	cmd := exec.Command("bash", "-c", fmt.Sprintf(
-		"%s/ctxrows -p x -e 3000000 -d %s | %s/ctxsplit -n 8 --by schema -o o/s",
+		"{ %s/ctxrows -p x -e 300000 -d %s; sleep 60; } | %s/ctxsplit -n 8 --by schema -o o/s",
 		bin, filepath.Join(testenv.RepoRoot(), "demo", "schemas.csv"), bin))
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	waitFor(t, "temporary shards", func() bool { return len(listDir(t, out)) > 0 })
+	time.Sleep(300 * time.Millisecond) // the rows into the spool and the shards
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 	cmd.Wait()
 	waitGroupGone(t, cmd.Process.Pid)
