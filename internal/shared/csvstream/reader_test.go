@@ -476,6 +476,27 @@ func BenchmarkReader(b *testing.B) {
 	}
 }
 
+// BenchmarkQuotedShape checks the shape of one ctxrows line (151 bytes),
+// sixteen bytes at a time where the processor allows and in eight-byte
+// words alone.
+func BenchmarkQuotedShape(b *testing.B) {
+	line := []byte(`"12345","oxadmin","secret","Admin Context 12345","Admin","Context 12345","oxadmin@context12345","1000","all","en_US","Europe/Berlin","3","schema_4","2"`)
+	defer func(was bool) { vectorShape = was }(vectorShape)
+	for _, c := range []struct {
+		name   string
+		vector bool
+	}{{"vector", vectorShape}, {"words", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			vectorShape = c.vector
+			for b.Loop() {
+				if _, ok := quotedShape(line); !ok {
+					b.Fatal("a ctxrows line refused")
+				}
+			}
+		})
+	}
+}
+
 // appendAll cuts all of c, 2048 records a call, as ctxsplit does.
 func appendAll(c *Cutter, shapes bool) error {
 	cuts := make([]Cut, 0, 2048)
