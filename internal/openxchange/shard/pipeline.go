@@ -170,6 +170,9 @@ func checkAndWork(check *csvstream.Checker, h *header, c csvstream.Cut, work sec
 // shapes of lines, taking that work off the second stage; while it has
 // none, the second stage does it: the two cores share the work, whatever
 // the rest of the second stage (picking shards, counting, copying) costs.
+// (Where the line ends are searched with AVX2 the search gives most
+// lines' shapes itself; what is shared then is the rest: the first line
+// of each call, the lines at a buffer's end.)
 func readAll(c *csvstream.Cutter, st *stages) error {
 	for !st.failed.Load() {
 		cuts, err := c.Append(st.cuts(), len(st.handovers) > 0)

@@ -194,8 +194,9 @@ func agreeOnMutations(t *testing.T, n int, field string) {
 
 // TestLineEnds: the line ends and quote counts found thirty-two bytes at
 // a time are those found line by line, for buffers of every length to 300
-// with line feeds and quotes anywhere (none, a few, one in two bytes),
-// however many line ends are asked for.
+// with line feeds, quotes and commas anywhere (none, a few, one in three
+// bytes), however many line ends are asked for; each shape the vector
+// search gives is the one shapeOf finds byte by byte.
 func TestLineEnds(t *testing.T) {
 	if !vectorLines {
 		t.Skip("no vector line search on this processor")
@@ -203,7 +204,7 @@ func TestLineEnds(t *testing.T) {
 	defer func() { vectorLines = true }()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n <= 300; n++ {
-		for _, density := range []int{0, 3, 40, 200} {
+		for _, density := range []int{0, 3, 40, 130} {
 			buf := make([]byte, n)
 			for i := range buf {
 				switch r := rnd.IntN(400); {
@@ -211,6 +212,8 @@ func TestLineEnds(t *testing.T) {
 					buf[i] = '\n'
 				case r < 2*density:
 					buf[i] = '"'
+				case r < 3*density:
+					buf[i] = ','
 				default:
 					buf[i] = 'x'
 				}
@@ -219,12 +222,94 @@ func TestLineEnds(t *testing.T) {
 				got := make([][2][]int, 2)
 				for v, vector := range []bool{true, false} {
 					vectorLines = vector
-					ends, quotes := make([]int, want), make([]int, want)
-					k := lineEnds(buf, ends, quotes)
+					ends, quotes, shapes := make([]int, want), make([]int, want), make([]int, want)
+					k := lineEnds(buf, ends, quotes, shapes)
 					got[v] = [2][]int{ends[:k], quotes[:k]}
+					if vector {
+						checkShapes(t, buf, ends[:k], shapes[:k])
+					}
 				}
 				if !reflect.DeepEqual(got[0], got[1]) {
 					t.Fatalf("%q, %d wanted: vector %v, line by line %v", buf, want, got[0], got[1])
+				}
+			}
+		}
+	}
+}
+
+// checkShapes compares the shapes lineEnds gave the lines ending at ends
+// with shapeOf's.
+func checkShapes(t *testing.T, buf []byte, ends, shapes []int) {
+	t.Helper()
+	start := 0
+	for k, end := range ends {
+		if shapes[k] != unknownShape {
+			if want := shapeOf(buf, start, end); shapes[k] != want {
+				t.Fatalf("%q: line %d (%q): shape %d, byte by byte %d", buf, k, buf[start:end], shapes[k], want)
+			}
+		}
+		start = end
+	}
+}
+
+// shapeOf is the shape of buf[start:end], byte by byte: its commas, or -1
+// if one has no quote before it (or is the first byte of buf), no quote
+// after it, or a comma two bytes on.
+func shapeOf(buf []byte, start, end int) int {
+	commas := 0
+	for i := start; i < end; i++ {
+		if buf[i] != ',' {
+			continue
+		}
+		if i == 0 || buf[i-1] != '"' || buf[i+1] != '"' || buf[i+2] == ',' {
+			return -1
+		}
+		commas++
+	}
+	return commas
+}
+
+// TestLineShapesAgree: the field counts a Cutter gives quoted lines from
+// the vector search's shapes are quotedFields', for lines of every length
+// to 200 as they are or with any one byte made a comma, a quote or a
+// letter, ending in LF or CRLF, anywhere in the buffer.
+func TestLineShapesAgree(t *testing.T) {
+	if !vectorLines {
+		t.Skip("no vector line search on this processor")
+	}
+	for n := 2; n <= 200; n++ {
+		for _, field := range []string{`"a",`, `"ab",`, `"abcdefghij",`} {
+			valid := []byte(strings.Repeat(field, n)[:n])
+			valid[n-1] = '"'
+			var in bytes.Buffer
+			for p := -1; p < n; p++ {
+				for i, b := range []byte(`,"x`) {
+					line := append([]byte(nil), valid...)
+					if p >= 0 {
+						line[p] = b
+					}
+					in.Write(line)
+					in.WriteString([]string{"\n", "\r\n", "\n"}[i])
+					if p < 0 {
+						break
+					}
+				}
+			}
+			cuts := make([]Cut, 0, 1<<20)
+			cuts, err := NewReader(bytes.NewReader(in.Bytes()), "in").Cut().Append(cuts, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cuts {
+				if c.quotes < 0 {
+					continue
+				}
+				fields, ok := quotedFields(lineBody(c.Raw), c.quotes)
+				if !ok {
+					fields = 0
+				}
+				if c.quoted != fields {
+					t.Fatalf("%q: %d quoted fields from the search, %d from quotedFields", c.Raw, c.quoted, fields)
 				}
 			}
 		}
@@ -376,6 +461,15 @@ func FuzzCutterAgrees(f *testing.F) {
 		"a,b\n1,2\n", "\"x\ny\",2\n", `"a""b"` + "\n\"\"\"\"\n", "a\n\nb", "\n\r\n\"\n\n\"\n", ",,\n,",
 		"\"1\",\"2\"\r\n\"3\",\"4\"\r\n", "a,b\r\n1,2\r", "\xef\xbb\xbf\"a\",b\n", "\n\xef\xbb\xbfa\n", "\"a\nb\nc\"",
 		"\"a\"b\n\"" + strings.Repeat("x", 80) + "\n", "\"\",\"\"\"\n", `""a",",""` + "\n", "\"a\",\"\xff\"\n\"b\n",
+		// Lines whose shape the vector line search judges (not the first:
+		// a Reader's own read gives it), in its first block and past it:
+		// two commas sharing a quote (`"",","""` is two fields, the empty
+		// one and `,"`, though its quotes are twice its commas and two),
+		// a comma without a quote after it, one without a quote before it.
+		"h\n" + strings.Repeat(`"ab",`, 8) + `"",","""` + "\n" + strings.Repeat(`"c",`, 10) + `"d"` + "\n",
+		"h\n" + `"",""",",` + strings.Repeat(`"ab",`, 8) + `"z"` + "\n" + strings.Repeat(`"c",`, 10) + `"d"` + "\n",
+		"h\n" + strings.Repeat(`"ab",`, 8) + `"",a""` + "\r\n" + strings.Repeat(`"c",`, 10) + `"d"` + "\n",
+		"h\n" + strings.Repeat(`"ab",`, 8) + `"a,"""` + "\n" + strings.Repeat(`"c",`, 10) + `"d"` + "\n",
 	} {
 		f.Add(s)
 	}
