@@ -16,6 +16,13 @@ const (
 	batchBudget = 4 << 20
 )
 
+// writeAlign is what every write but a shard's last ends on, in bytes from
+// the start of the file: the page cache takes a write that starts and ends
+// on 64 KiB in large folios, and on this project's machine 155 MB cost 15 %
+// less system time so written than in writes that end where a record does
+// (BENCHMARKS.md). A batch's bytes past the boundary open the next batch.
+const writeAlign = 64 << 10
+
 func batchSize(shards int) int {
 	return max(minBatch, min(maxBatch, batchBudget/max(shards, 1)))
 }
@@ -31,7 +38,10 @@ type batcher struct {
 	// the same pace, and batches all full at once would queue up behind
 	// each other's write while the copying waits; staggered, they come
 	// one at a time.
-	limit  []int
+	limit []int
+	// queued is the bytes of each shard queued for writing, a multiple of
+	// writeAlign until the last batch.
+	queued []int
 	queue  chan batch
 	free   chan []byte
 	done   chan struct{}
@@ -51,6 +61,7 @@ func newBatcher(files []*outfiles.File) *batcher {
 		size:    batchSize(len(files)),
 		pending: make([][]byte, len(files)),
 		limit:   make([]int, len(files)),
+		queued:  make([]int, len(files)),
 		queue:   make(chan batch, 4),
 		free:    make(chan []byte, 8),
 		done:    make(chan struct{}),
@@ -99,15 +110,25 @@ func (b *batcher) add(shard int, raw []byte) error {
 	}
 	p = append(p, raw...)
 	if len(p) >= b.limit[shard] {
-		b.limit[shard] = b.size
-		b.queue <- batch{shard, p}
-		p = nil
-		if err := b.failed(); err != nil {
-			return err
+		if whole := b.aligned(shard, len(p)); whole > 0 {
+			b.limit[shard] = b.size
+			rest := append(b.buffer(), p[whole:]...)
+			b.queue <- batch{shard, p[:whole]}
+			b.queued[shard] += whole
+			p = rest
+			if err := b.failed(); err != nil {
+				return err
+			}
 		}
 	}
 	b.pending[shard] = p
 	return nil
+}
+
+// aligned is how much of a shard's pending n bytes ends on writeAlign.
+func (b *batcher) aligned(shard, n int) int {
+	end := b.queued[shard] + n
+	return end - end%writeAlign - b.queued[shard]
 }
 
 func (b *batcher) buffer() []byte {

@@ -1,11 +1,13 @@
 package shard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -535,5 +537,71 @@ func eachRecord(t *testing.T, in string, f func(*csvstream.Record)) {
 			t.Fatal(err)
 		}
 		f(rec)
+	}
+}
+
+// TestBatcherWritesAligned: records of every length from 1 to 700 bytes,
+// round-robin over three shards, arrive in order and whole, and every
+// shard's bytes queued before the last batch end on writeAlign.
+func TestBatcherWritesAligned(t *testing.T) {
+	dir := t.TempDir()
+	set := outfiles.New(false)
+	files := make([]*outfiles.File, 3)
+	for i := range files {
+		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("s%d.csv", i)), shardBuffer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = f
+	}
+	b := newBatcher(files)
+	want := make([][]byte, len(files))
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 6000; i++ {
+		rec := bytes.Repeat([]byte{byte('a' + i%26)}, 1+rnd.IntN(700))
+		shard := i % len(files)
+		want[shard] = append(want[shard], rec...)
+		if err := b.add(shard, rec); err != nil {
+			t.Fatal(err)
+		}
+		if q := b.queued[shard]; q%writeAlign != 0 {
+			t.Fatalf("shard %d: %d bytes queued, not a multiple of %d", shard, q, writeAlign)
+		}
+	}
+	for shard, q := range b.queued {
+		if q == 0 {
+			t.Fatalf("shard %d: nothing queued before the end (%d bytes added)", shard, len(want[shard]))
+		}
+	}
+	if err := b.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range files {
+		got, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("s%d.csv", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want[i]) {
+			t.Errorf("shard %d: %d bytes written, want %d (or in another order)", i, len(got), len(want[i]))
+		}
+	}
+}
+
+func TestAligned(t *testing.T) {
+	b := &batcher{queued: []int{0, writeAlign, 3 * writeAlign}}
+	for _, c := range []struct{ shard, n, want int }{
+		{0, writeAlign - 1, 0},
+		{0, writeAlign, writeAlign},
+		{0, 5*writeAlign + 17, 5 * writeAlign},
+		{1, 1000, 0},
+		{1, 4*writeAlign + 3, 4 * writeAlign},
+		{2, writeAlign, writeAlign},
+	} {
+		if got := b.aligned(c.shard, c.n); got != c.want {
+			t.Errorf("aligned(%d, %d) with %d queued = %d, want %d", c.shard, c.n, b.queued[c.shard], got, c.want)
+		}
 	}
 }
