@@ -32,12 +32,14 @@ func splitByKey(ctx context.Context, in io.Reader, name string, opt Options, set
 		return nil, err
 	}
 	defer cleanup()
-	res, kp, err := firstPass(ctx, src.first, name, opt, set)
+	m := mapInput(src.first, name)
+	defer m.close()
+	res, kp, err := firstPass(ctx, src.first, name, opt, set, m)
 	if err != nil {
 		return nil, err
 	}
 	if lpt, fair := kp.keys.fair(); !fair {
-		if res, err = secondPass(ctx, src, name, kp, lpt); err != nil {
+		if res, err = secondPass(ctx, src, name, kp, lpt, m); err != nil {
 			return nil, err
 		}
 	}
@@ -59,10 +61,13 @@ type keyPass struct {
 }
 
 // firstPass splits in, which it reads to the end, by keys as they come.
-func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, *keyPass, error) {
+func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set, m *mapping) (*Result, *keyPass, error) {
 	summed := newSummed(ctxio.Reader(ctx, in))
 	r := newCheckedReader(summed, name, opt)
-	h, err := readHeader(r)
+	if err := m.attach(ctx, r, summed.add); err != nil {
+		return nil, nil, err
+	}
+	h, err := guardedHeader(m, r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -76,7 +81,7 @@ func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set 
 	}
 	keys := newKeyShards(opt.Shards, col)
 	kp := &keyPass{opt: opt, h: h, col: col, files: files, keys: keys}
-	res, err := distribute(r.Cut(), h, files, kp.stats(), func(rec *csvstream.Record) (int, error) {
+	res, err := distribute(r.Cut(), h, files, kp.stats(), m, func(rec *csvstream.Record) (int, error) {
 		return keys.online(rec), nil
 	})
 	if err != nil {
@@ -118,7 +123,7 @@ func (kp *keyPass) keySchemas(res *Result, shardOf []int) {
 // secondPass writes the shards again from the start of the input, with
 // the keys' shards in lpt. The input must be what the first pass read:
 // the same keys, the same checksum.
-func secondPass(ctx context.Context, src *twoPass, name string, kp *keyPass, lpt []int) (*Result, error) {
+func secondPass(ctx context.Context, src *twoPass, name string, kp *keyPass, lpt []int, m *mapping) (*Result, error) {
 	for _, f := range kp.files {
 		if err := f.Restart(); err != nil {
 			return nil, err
@@ -130,10 +135,13 @@ func secondPass(ctx context.Context, src *twoPass, name string, kp *keyPass, lpt
 	}
 	summed := newSummed(ctxio.Reader(ctx, in))
 	r := newCheckedReader(summed, name, kp.opt)
-	if _, err := readHeader(r); err != nil {
+	if err := m.attach(ctx, r, summed.add); err != nil {
+		return nil, err
+	}
+	if _, err := guardedHeader(m, r); err != nil {
 		return nil, changed(name, err)
 	}
-	res, err := distribute(r.Cut(), kp.h, kp.files, kp.stats(), func(rec *csvstream.Record) (int, error) {
+	res, err := distribute(r.Cut(), kp.h, kp.files, kp.stats(), m, func(rec *csvstream.Record) (int, error) {
 		key, _ := kp.keys.values.number(rec)
 		if key >= len(lpt) {
 			return 0, changed(name, nil)
@@ -245,9 +253,13 @@ func newSummed(r io.Reader) *summed { return &summed{r: r} }
 
 func (s *summed) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
-	s.sum = crc32.Update(s.sum, crc32.IEEETable, p[:n])
+	s.add(p[:n])
 	return n, err
 }
+
+// add counts p into the checksum: bytes taken from a mapping of the input
+// instead of read.
+func (s *summed) add(p []byte) { s.sum = crc32.Update(s.sum, crc32.IEEETable, p) }
 
 // changed says the second pass met other input than the first: the
 // input was changed while it was split. A malformed record is one way to

@@ -52,10 +52,12 @@ type stages struct {
 	failed    atomic.Bool          // the second stage stopped on an error
 	err       error                // that error, read after done
 	done      chan struct{}
+	mapped    *mapping // the input, if mapped: the second stage runs under its guard
 }
 
-func newStages(c *csvstream.Cutter, h *header, work secondStage) *stages {
+func newStages(c *csvstream.Cutter, h *header, m *mapping, work secondStage) *stages {
 	st := &stages{
+		mapped:    m,
 		pool:      make(chan []byte, readBlocks+2),
 		handovers: make(chan handover, 2),
 		spent:     make(chan []csvstream.Cut, 4),
@@ -138,9 +140,16 @@ func (st *stages) second(check *csvstream.Checker, h *header, work secondStage) 
 		for _, buf := range b.release {
 			st.give(buf)
 		}
-		for i := 0; i < len(b.cuts) && st.err == nil; i++ {
-			if err := checkAndWork(check, h, b.cuts[i], work); err != nil {
-				st.err = err
+		if st.err == nil {
+			st.err = st.mapped.guard(func() error {
+				for _, c := range b.cuts {
+					if err := checkAndWork(check, h, c, work); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if st.err != nil {
 				st.failed.Store(true)
 			}
 		}
@@ -192,15 +201,15 @@ func readAll(c *csvstream.Cutter, st *stages) error {
 // distribute writes each record left in c to the shard of files pick
 // chooses for it, after the header, counting records per shard, and
 // schemas in stats (unless its column is -1); the shards are committed
-// by the caller.
-func distribute(c *csvstream.Cutter, h *header, files []*outfiles.File, stats *schemaStats, pick func(*csvstream.Record) (int, error)) (*Result, error) {
+// by the caller. m is the input's mapping, or nil.
+func distribute(c *csvstream.Cutter, h *header, files []*outfiles.File, stats *schemaStats, m *mapping, pick func(*csvstream.Record) (int, error)) (*Result, error) {
 	out, err := startBatches(files, h)
 	if err != nil {
 		return nil, err
 	}
 	defer out.close()
 	counts := make([]int, len(files))
-	st := newStages(c, h, func(rec *csvstream.Record) error {
+	st := newStages(c, h, m, func(rec *csvstream.Record) error {
 		shard, err := pick(rec)
 		if err != nil {
 			return err
@@ -214,7 +223,7 @@ func distribute(c *csvstream.Cutter, h *header, files []*outfiles.File, stats *s
 		counts[shard]++
 		return nil
 	})
-	if err := st.finish(readAll(c, st)); err != nil {
+	if err := st.finish(m.guard(func() error { return readAll(c, st) })); err != nil {
 		return nil, err
 	}
 	if err := out.close(); err != nil {

@@ -195,6 +195,15 @@ func readHeader(r *csvstream.Reader) (*header, error) {
 	return h, nil
 }
 
+// guardedHeader reads the header under m's guard.
+func guardedHeader(m *mapping, r *csvstream.Reader) (h *header, err error) {
+	err = m.guard(func() error {
+		h, err = readHeader(r)
+		return err
+	})
+	return h, err
+}
+
 // openShards creates the shard files.
 func openShards(opt Options, set *outfiles.Set) ([]*outfiles.File, error) {
 	paths := Paths(opt.Prefix, opt.Shards)
@@ -230,8 +239,13 @@ func checkWidth(check *csvstream.Checker, rec *csvstream.Record, h *header) erro
 }
 
 func splitRoundRobin(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set) (*Result, error) {
+	m := mapInput(in, name)
+	defer m.close()
 	r := newReader(ctx, in, name, opt)
-	h, err := readHeader(r)
+	if err := m.attach(ctx, r, nil); err != nil {
+		return nil, err
+	}
+	h, err := guardedHeader(m, r)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +254,7 @@ func splitRoundRobin(ctx context.Context, in io.Reader, name string, opt Options
 		return nil, err
 	}
 	next := 0
-	return distribute(r.Cut(), h, files, newSchemaStats(h, opt.Shards), func(*csvstream.Record) (int, error) {
+	return distribute(r.Cut(), h, files, newSchemaStats(h, opt.Shards), m, func(*csvstream.Record) (int, error) {
 		s := next
 		if next++; next == opt.Shards {
 			next = 0

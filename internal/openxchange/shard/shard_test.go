@@ -400,7 +400,7 @@ func TestSecondPassNoticesChange(t *testing.T) {
 			opt := Options{Shards: 2, By: "key", Prefix: t.TempDir() + "/x-"}
 			set := outfiles.New(false)
 			defer set.Abort()
-			_, kp, err := firstPass(context.Background(), strings.NewReader(in), "in", opt, set)
+			_, kp, err := firstPass(context.Background(), strings.NewReader(in), "in", opt, set, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -409,7 +409,7 @@ func TestSecondPassNoticesChange(t *testing.T) {
 				t.Fatal("the first pass was fair: no second pass to test")
 			}
 			again := &twoPass{rewind: func() (io.Reader, error) { return strings.NewReader(c.second), nil }}
-			res, err := secondPass(context.Background(), again, "in", kp, lpt)
+			res, err := secondPass(context.Background(), again, "in", kp, lpt, nil)
 			if got := err != nil && strings.Contains(err.Error(), "in: input changed between the two passes"); got != c.changed {
 				t.Fatalf("error %v; want a change noticed: %v", err, c.changed)
 			}

@@ -196,6 +196,13 @@ type Reader struct {
 	cutOnly bool
 	// cutQuotes is the quotes of the record cut last, if one line (Cut).
 	cutQuotes int
+	// mapped is the input's first bytes, taken in windows instead of
+	// read (Map); buf is then a window of it, starting at mapOff.
+	mapped  []byte
+	mapOff  int
+	window  int                // the least bytes a window holds
+	reached int                // the end of the windows so far
+	fresh   func([]byte) error // each window's new bytes, before it is cut
 }
 
 // Buffers lets a reader's records outlive its next call to Next: instead
@@ -215,6 +222,47 @@ type Buffers struct {
 // NewReader reads CSV from src; name is used in errors.
 func NewReader(src io.Reader, name string) *Reader {
 	return &Reader{src: src, name: name, MaxRecord: DefaultMaxRecord, line: 1}
+}
+
+// Map has r take the first len(data) bytes of its input from data, a
+// mapping of it, instead of reading them: in windows of at least window
+// bytes, which hold a record begun in the one before, as a buffer would,
+// so that records and errors are those of reading (a record longer than
+// MaxRecord is refused at the same length). No byte of data is written
+// and no window is retired to Buffers: the caller keeps data mapped until
+// it is done with the records. Then r reads what follows from its
+// source, which the caller has placed just past data. fresh, if not nil,
+// sees each window's new bytes before they are cut; its error stops the
+// reading as a read error would. Map is called before the first Next.
+func (r *Reader) Map(data []byte, window int, fresh func([]byte) error) {
+	r.mapped, r.window, r.fresh = data, max(window, 1), fresh
+}
+
+// errMapped says the mapped bytes are all taken: fill reads on.
+var errMapped = errors.New("mapped input taken")
+
+// fillMapped moves buf to the next window of the mapped bytes, or, with
+// all of them taken, copies what is unread of them to a buffer of r's own
+// and returns errMapped.
+func (r *Reader) fillMapped() error {
+	at, unread := r.mapOff+r.start, r.end-r.start
+	if at+unread == len(r.mapped) {
+		rest := make([]byte, max(2*unread, initialBuffer))
+		copy(rest, r.buf[r.start:r.end])
+		r.mapped, r.buf, r.start, r.end = nil, rest, 0, unread
+		return errMapped
+	}
+	end := min(at+max(2*unread, r.window), len(r.mapped))
+	if r.fresh != nil {
+		if err := r.fresh(r.mapped[r.reached:end]); err != nil {
+			r.eof = true
+			r.readErr = fmt.Errorf("%s: read: %w", r.name, err)
+			return r.readErr
+		}
+	}
+	r.reached = end
+	r.buf, r.mapOff, r.start, r.end = r.mapped[at:end:end], at, 0, end-at
+	return nil
 }
 
 // Name is the input name used in errors.
@@ -321,6 +369,11 @@ func (r *Reader) errorBefore() error {
 
 // fill reads more input, compacting or growing the buffer first.
 func (r *Reader) fill() error {
+	if r.mapped != nil {
+		if err := r.fillMapped(); err != errMapped {
+			return err
+		}
+	}
 	if r.Buffers.Get != nil {
 		r.switchBuffer()
 	}

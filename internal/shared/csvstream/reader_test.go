@@ -488,7 +488,65 @@ func FuzzCutterAgrees(f *testing.F) {
 				t.Fatalf("input %q (strict %v):\ncut and checked %+v\nread %+v", in, strict, got, want)
 			}
 		})
+		mappedAgrees(t, in)
 	})
+}
+
+// mappedAgrees: the input mapped (all of it, or half, the rest read), in
+// windows of 1, 7 or 4096 bytes, gives the records and error of reading
+// it, read or cut and checked. (MaxRecord stays large: a record longer
+// than it is refused or not depending on the buffer it falls in, windows
+// like buffers; TestMappedMaxRecord has that case.)
+func mappedAgrees(t *testing.T, in string) {
+	want, werr := readAll(t, newReference(strings.NewReader(in), "fuzz"))
+	for _, k := range []int{len(in), len(in) / 2} {
+		for _, window := range []int{1, 7, 4096} {
+			r := mappedReader(in, k, window)
+			got, err := readAll(t, r)
+			if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("input %q mapped to %d in windows of %d: %+v, %v; read %+v, %v", in, k, window, got, err, want, werr)
+			}
+			got, err = cutAndCheck(mappedReader(in, k, window).Cut())
+			if fmt.Sprint(err) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("input %q mapped to %d in windows of %d, cut and checked: %+v, %v; read %+v, %v", in, k, window, got, err, want, werr)
+			}
+		}
+	}
+}
+
+// mappedReader reads in, its first k bytes mapped.
+func mappedReader(in string, k, window int) *Reader {
+	r := NewReader(strings.NewReader(in[k:]), "fuzz")
+	r.Map([]byte(in[:k]), window, nil)
+	return r
+}
+
+// TestMappedMaxRecord: mapped in windows, an unterminated quoted field is
+// refused at MaxRecord as when read into lent buffers, and fresh sees
+// every mapped byte once, in order; its error stops the reading.
+func TestMappedMaxRecord(t *testing.T) {
+	in := "a,b\n1,2\n\"" + strings.Repeat("x", 100<<10) + ",3\n"
+	read := NewReader(strings.NewReader(in), "in")
+	read.MaxRecord = 10 << 10
+	read.Buffers = Buffers{Get: func(min int) []byte { return make([]byte, max(min, 4096)) }, Retire: func([]byte) {}}
+	_, werr := readAll(t, read)
+	var seen []byte
+	mapped := NewReader(strings.NewReader(""), "in")
+	mapped.MaxRecord = 10 << 10
+	mapped.Map([]byte(in), 4096, func(b []byte) error { seen = append(seen, b...); return nil })
+	_, err := readAll(t, mapped)
+	if werr == nil || fmt.Sprint(err) != fmt.Sprint(werr) {
+		t.Fatalf("mapped: %v; read: %v", err, werr)
+	}
+	if !strings.HasPrefix(in, string(seen)) || len(seen) < 10<<10 {
+		t.Errorf("fresh saw %d bytes, not the input's first ones", len(seen))
+	}
+	stop := errors.New("stopped")
+	mapped = NewReader(strings.NewReader(""), "in")
+	mapped.Map([]byte(in), 4096, func([]byte) error { return stop })
+	if _, err := mapped.Next(); !errors.Is(err, stop) || !strings.HasPrefix(err.Error(), "in: read: ") {
+		t.Errorf("fresh's error: %v", err)
+	}
 }
 
 // cutAndCheck reads c to the end, three records a call, checking each
