@@ -39,6 +39,12 @@ func splitByKey(ctx context.Context, in io.Reader, name string, opt Options, set
 		return nil, err
 	}
 	if lpt, fair := kp.keys.fair(); !fair {
+		if err := kp.sumMapped(m, name); err != nil {
+			return nil, err
+		}
+		if beforeSecondPass != nil {
+			beforeSecondPass()
+		}
 		if res, err = secondPass(ctx, src, name, kp, lpt, m); err != nil {
 			return nil, err
 		}
@@ -58,13 +64,40 @@ type keyPass struct {
 	files []*outfiles.File
 	keys  *keyShards
 	sum   uint32 // checksum of all the input
+	// readPast says the first pass read bytes past the mapped input: the
+	// file grew while it was split.
+	readPast bool
+}
+
+// beforeSecondPass, set by a test, changes the input between the passes.
+var beforeSecondPass func()
+
+// sumMapped gives kp the checksum of a mapped input, which the first pass
+// does not take as it goes (a sixteenth of a --by split's time, for the
+// rare second pass): summed now, once the second pass is known to be
+// needed, it tells a change between the end of the first pass and the
+// end of the second. A change during the first pass shows in both passes'
+// sums alike; the second pass then splits the input as it is, with keys
+// placed by the first pass's counts (a key it did not see is refused). A
+// file that grew during the first pass has changed.
+func (kp *keyPass) sumMapped(m *mapping, name string) error {
+	if m == nil {
+		return nil
+	}
+	if kp.readPast {
+		return changed(name, nil)
+	}
+	return m.guard(func() error {
+		kp.sum = crc32.ChecksumIEEE(m.data)
+		return nil
+	})
 }
 
 // firstPass splits in, which it reads to the end, by keys as they come.
 func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set *outfiles.Set, m *mapping) (*Result, *keyPass, error) {
 	summed := newSummed(ctxio.Reader(ctx, in))
 	r := newCheckedReader(summed, name, opt)
-	if err := m.attach(ctx, r, summed.add); err != nil {
+	if err := m.attach(ctx, r, nil); err != nil { // summed afterwards if needed: sumMapped
 		return nil, nil, err
 	}
 	h, err := guardedHeader(m, r)
@@ -87,7 +120,7 @@ func firstPass(ctx context.Context, in io.Reader, name string, opt Options, set 
 	if err != nil {
 		return nil, nil, err
 	}
-	kp.sum = summed.sum
+	kp.sum, kp.readPast = summed.sum, m != nil && summed.n > 0
 	kp.keySchemas(res, keys.shard)
 	return res, kp, nil
 }
@@ -247,6 +280,7 @@ func balance(counts []int, shards int) []int {
 type summed struct {
 	r   io.Reader
 	sum uint32
+	n   int64 // bytes read
 }
 
 func newSummed(r io.Reader) *summed { return &summed{r: r} }
@@ -254,6 +288,7 @@ func newSummed(r io.Reader) *summed { return &summed{r: r} }
 func (s *summed) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	s.add(p[:n])
+	s.n += int64(n)
 	return n, err
 }
 

@@ -141,3 +141,37 @@ func TestMappedFileChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestMappedChangeBetweenPasses: a key split that needs a second pass
+// over a mapped file refuses an input changed between the passes (a byte
+// outside the keys, the same length), or grown during the first.
+func TestMappedChangeBetweenPasses(t *testing.T) {
+	defer func() { afterMapping, beforeSecondPass = nil, nil }()
+	header := "contextid,schema,name\n"
+	uneven := header + contexts(2, 20000) + strings.Repeat("\"1\",\"big\",\"x\"\n", 30000)
+	opt := Options{Shards: 3, By: "contextid"}
+	f := mappedInput(t, uneven, 0)
+	beforeSecondPass = func() {
+		w, err := os.OpenFile(f.Name(), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteAt([]byte("y"), int64(len(uneven)-3)) // the last "x"
+		w.Close()
+	}
+	if _, err := shardsOf(t, f, opt); err == nil || !strings.Contains(err.Error(), "in.csv: input changed between the two passes") {
+		t.Errorf("changed between the passes: %v", err)
+	}
+	beforeSecondPass = nil
+	afterMapping = func(f *os.File) {
+		w, err := os.OpenFile(f.Name(), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteString(strings.Repeat("\"1\",\"big\",\"x\"\n", 10))
+		w.Close()
+	}
+	if _, err := shardsOf(t, mappedInput(t, uneven, 0), opt); err == nil || !strings.Contains(err.Error(), "in.csv: input changed between the two passes") {
+		t.Errorf("grown during the first pass: %v", err)
+	}
+}
