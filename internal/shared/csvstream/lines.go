@@ -51,12 +51,7 @@ func lineEnds(buf []byte, ends, quotes, shapes []int) int {
 // end; with two quotes more than twice the commas, those are all of its
 // quotes.
 func lineFields(line []byte, quotes, shape int) int {
-	if shape < 0 || quotes != 2*shape+2 {
-		return 0
-	}
-	body := lineBody(line)
-	n := len(body)
-	if n < 2 || body[0] != '"' || body[n-1] != '"' || body[1] == ',' || body[n-2] == ',' {
+	if shape < 0 || quotes != 2*shape+2 || !quotedEnds(lineBody(line)) {
 		return 0
 	}
 	return shape + 1

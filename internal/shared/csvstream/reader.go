@@ -198,11 +198,10 @@ type Reader struct {
 	cutQuotes int
 	// mapped is the input's first bytes, taken in windows instead of
 	// read (Map); buf is then a window of it, starting at mapOff.
-	mapped  []byte
-	mapOff  int
-	window  int                // the least bytes a window holds
-	reached int                // the end of the windows so far
-	fresh   func([]byte) error // each window's new bytes, before it is cut
+	mapped []byte
+	mapOff int
+	window int                // the least bytes a window holds
+	fresh  func([]byte) error // each window's new bytes, before it is cut
 }
 
 // Buffers lets a reader's records outlive its next call to Next: instead
@@ -254,13 +253,13 @@ func (r *Reader) fillMapped() error {
 	}
 	end := min(at+max(2*unread, r.window), len(r.mapped))
 	if r.fresh != nil {
-		if err := r.fresh(r.mapped[r.reached:end]); err != nil {
+		reached := r.mapOff + len(r.buf) // the end of the last window
+		if err := r.fresh(r.mapped[reached:end]); err != nil {
 			r.eof = true
 			r.readErr = fmt.Errorf("%s: read: %w", r.name, err)
 			return r.readErr
 		}
 	}
-	r.reached = end
 	r.buf, r.mapOff, r.start, r.end = r.mapped[at:end:end], at, 0, end-at
 	return nil
 }
@@ -516,7 +515,7 @@ func quotedFields(line []byte, quotes int) (int, bool) {
 // was a quarter of ctxsplit's time in eight-byte words.
 func quotedShape(line []byte) (commas int, ok bool) {
 	n := len(line)
-	if n < 2 || line[0] != '"' || line[n-1] != '"' || line[1] == ',' || line[n-2] == ',' {
+	if !quotedEnds(line) {
 		return 0, false
 	}
 	if vectorShape && n >= 19 {
@@ -546,6 +545,13 @@ func quotedShape(line []byte) (commas int, ok bool) {
 		}
 	}
 	return commas, true
+}
+
+// quotedEnds says line begins and ends with a quote, neither of them
+// next to a comma: the ends of "…","…",…,"…".
+func quotedEnds(line []byte) bool {
+	n := len(line)
+	return n >= 2 && line[0] == '"' && line[n-1] == '"' && line[1] != ',' && line[n-2] != ','
 }
 
 // byteMask has the high bit set in each byte of x equal to the byte
