@@ -153,7 +153,8 @@ ctx() {
 	echo "| rows | peak RSS |"
 	echo "| --- | --- |"
 	for n in 100000 1000000 4000000; do
-		/usr/bin/time -f '%M' -o "$work/time" bash -c "$bin/ctxrows -p secret -e $n -d $schemas 2>/dev/null | $bin/ctxsplit -q -n 8 --force -o $work/m- 2>/dev/null" >/dev/null
+		/usr/bin/time -f '%M' -o "$work/time" bash -c "$bin/ctxrows -p secret -e $n -d $schemas | $bin/ctxsplit -q -n 8 --force -o $work/m-" >/dev/null 2>"$work/err" ||
+			{ cat "$work/err" >&2; return 1; }
 		printf '| %d | %d MiB |\n' "$n" $(($(cat "$work/time") / 1024))
 		rm -f "$work"/m-*
 	done
