@@ -98,7 +98,7 @@ func TestProvisioningThroughStandIn(t *testing.T) {
 			r := shell(t, p.dir, p.script(t, "", fmt.Sprintf(
 				`ctxrows -p secret -e %d -d %s | ctxsplit -n 4 %s -q | parallel -j 4 'createcontext -A oxadminmaster -P master --csv-import {} >{.}.created'`,
 				contexts, schemas, c.split)))
-			if r.code != 0 || strings.Contains(r.stderr, "could not be created") || strings.Contains(r.stderr, "Error") {
+			if r.code != 0 || strings.Contains(r.stderr, "Failed to create context") || strings.Contains(r.stderr, "could not be created") {
 				t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 			}
 			got := p.created(t)
@@ -203,7 +203,7 @@ func TestPasswordsReachOX(t *testing.T) {
 				}
 				return
 			}
-			if r.code != 0 || strings.Contains(r.stderr, "could not be created") {
+			if r.code != 0 || strings.Contains(r.stderr, "Failed to create context") {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
 			if len(got) != 20 {
@@ -269,7 +269,7 @@ func TestImportResume(t *testing.T) {
 	}
 	failed := shell(t, p.dir, `cat logs/run2-*.failed`).stdout
 	for _, id := range failIDs {
-		if !strings.Contains(failed, fmt.Sprintf("context %d could not be created: injected failure", id)) {
+		if !strings.Contains(failed, fmt.Sprintf("Failed to create context %d: com.openexchange.admin.rmi.exceptions.StorageException: injected failure", id)) {
 			t.Errorf("context %d's injected failure is not in the logs:\n%s", id, failed)
 		}
 	}

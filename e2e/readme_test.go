@@ -160,7 +160,7 @@ func readmeFixtures(t *testing.T) (string, []string) {
 	env := append(os.Environ(),
 		"PATH="+bin+":"+testenv.StandIns(t)+":"+os.Getenv("PATH"), "LANG=C.UTF-8",
 		"IMAP_HOST="+srv.Addr(), "LDAP_URL="+ldap.url,
-		"PW=context-admin-secret", "MASTER_PW=oxadminmaster-secret",
+		"PW=context-admin-secret", "MASTER_PW=oxadminmaster-secret", "OXSIM_MASTER_PASSWORD=oxadminmaster-secret",
 		"HOME="+dir) // GNU parallel keeps its state under $HOME
 	return dir, env
 }

@@ -49,50 +49,134 @@ func (s *IDSet) Len() int { return s.count }
 
 // CreatedLog counts what one createcontext output contributed.
 type CreatedLog struct {
-	Name    string
-	Created int // "context N created" lines
-	InRange int // of those, ids within the range being generated
+	Name       string
+	Created    int // contexts reported created, or refused as existing
+	InRange    int // of those, ids within the range being generated
+	Lines      int // lines that are not blank
+	Recognized int // of those, lines createcontext prints
 }
 
-// ReadCreated adds to set every context that a createcontext output reports
-// as created: its console prints "context <id> created" on stdout for each
-// success, and failures on stderr as "context <id> could not be created:
-// <reason>". A failure because the context already exists counts as created
-// too: that is what a context in flight when an import was killed reports
-// on the re-run. Other lines are ignored, so whole console logs may be given.
+// ReadCreated adds to set every context that a createcontext output
+// reports as created. It reads what appsuite-middleware's console prints:
+//
+//   - the CSV import (CreateCore.csvparsing): "Context <id> successfully
+//     created" on stdout for each row created, "Failed to create context
+//     <id>: <exception>" on stderr for each refused, "context created"
+//     after the last row;
+//   - one createcontext per context (the single-context path):
+//     "context <id> created" on success; a failure prints "context could
+//     not be created: ", "Server response:" and the message indented, as
+//     " Context <id> already exists!; exceptionId ..." for an existing id.
+//
+// A context refused because it already exists counts as created, whatever
+// the form: that is what a context in flight when an import was killed
+// reports on the re-run. A log with lines of which none is createcontext's
+// is an error: a resume that skips nothing must not happen silently.
 func ReadCreated(r io.Reader, name string, set *IDSet) (CreatedLog, error) {
 	log := CreatedLog{Name: name}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	first := ""
 	for sc.Scan() {
-		id, ok := createdID(sc.Text())
-		if !ok {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
 			continue
 		}
-		log.Created++
-		if set.Add(id) {
-			log.InRange++
+		log.Lines++
+		id, created, known := readLogLine(line)
+		if !known {
+			if first == "" {
+				first = line
+			}
+			continue
+		}
+		log.Recognized++
+		if created {
+			log.Created++
+			if set.Add(id) {
+				log.InRange++
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return log, fmt.Errorf("%s: %w", name, err)
 	}
+	if log.Lines > 0 && log.Recognized == 0 {
+		return log, fmt.Errorf("%s: no line is createcontext's output (the first is %q); give the stdout and stderr of createcontext --csv-import", name, clip(first))
+	}
 	return log, nil
 }
 
-func createdID(line string) (int64, bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "context ")
-	if !ok {
-		return 0, false
+// clip shortens a line quoted in an error.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
 	}
-	num, ok := strings.CutSuffix(rest, " created")
-	if !ok {
-		var reason string
-		num, reason, ok = strings.Cut(rest, " could not be created: ")
-		if !ok || !strings.Contains(reason, "already exists") {
-			return 0, false
+	return s
+}
+
+// readLogLine reads one trimmed line: known when createcontext prints such
+// lines, created when it reports a context created or existing.
+func readLogLine(line string) (id int64, created, known bool) {
+	if rest, ok := strings.CutPrefix(line, "Context "); ok {
+		if num, ok := strings.CutSuffix(rest, " successfully created"); ok {
+			return parseID(num)
 		}
+		return existsID(line)
 	}
-	id, err := strconv.ParseInt(num, 10, 64)
-	return id, err == nil
+	if rest, ok := strings.CutPrefix(line, "Failed to create context"); ok {
+		if num, exc, ok := strings.Cut(strings.TrimPrefix(rest, " "), ": "); ok {
+			if id, _, isID := parseID(num); isID {
+				if exists, _, _ := strings.Cut(exc, "; exceptionId"); strings.Contains(exists, "ContextExistsException") {
+					return existsOr(id, exc)
+				}
+			}
+		}
+		return 0, false, true
+	}
+	if rest, ok := strings.CutPrefix(line, "context "); ok {
+		if num, ok := strings.CutSuffix(rest, " created"); ok {
+			return parseID(num)
+		}
+		return 0, false, rest == "created" || strings.Contains(rest, "could not be created:")
+	}
+	return 0, false, line == "Server response:" || strings.HasPrefix(line, "at ")
+}
+
+// existsOr reads an exists refusal's id from its message when it names
+// one (the id that exists), else takes the row's id.
+func existsOr(id int64, exception string) (int64, bool, bool) {
+	_, msg, _ := strings.Cut(exception, ": ")
+	if named, created, _ := existsID(msg); created {
+		return named, true, true
+	}
+	return id, true, true
+}
+
+// existsID reads "Context <id> already exists!" (ContextExistsException's
+// message, from OXContextMySQLStorage), with or without its exceptionId.
+// A name instead of an id ("Context ctx7 already exists!") is a known line
+// that names no id.
+func existsID(line string) (int64, bool, bool) {
+	msg, _, _ := strings.Cut(line, "; exceptionId")
+	rest, ok := strings.CutPrefix(msg, "Context ")
+	if !ok {
+		return 0, false, false
+	}
+	num, ok := strings.CutSuffix(rest, " already exists!")
+	if !ok {
+		return 0, false, false
+	}
+	if id, created, _ := parseID(num); created {
+		return id, true, true
+	}
+	return 0, false, true
+}
+
+func parseID(s string) (int64, bool, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false, false
+	}
+	return id, true, true
 }

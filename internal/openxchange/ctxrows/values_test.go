@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/openxchange/opencsv"
 	"provpipe/internal/openxchange/schemas"
+	"provpipe/internal/testserver/oxsim/opencsv"
 )
 
 // readAsOX parses ctxrows output with the rules of createcontext's reader.
@@ -138,8 +138,10 @@ func TestSkipCreated(t *testing.T) {
 	all := generate(t, full)
 
 	set := NewIDSet(1, 10)
-	logText := "context 2 created\ncontext 5 created\r\ncontext 7 could not be created: boom\ncontext 99 created\nnoise\n" +
-		"context 8 could not be created: Context 8 already exists!\n"
+	logText := "Context 2 successfully created\nContext 5 successfully created\r\n" +
+		"Failed to create context 7: com.openexchange.admin.rmi.exceptions.StorageException: boom; exceptionId 1-2\n" +
+		"Context 99 successfully created\nnoise\n" +
+		"Failed to create context 8: com.openexchange.admin.rmi.exceptions.ContextExistsException: Context 8 already exists!; exceptionId 1-4\n"
 	log, err := ReadCreated(strings.NewReader(logText), "a.created", set)
 	if err != nil {
 		t.Fatal(err)
@@ -185,5 +187,6 @@ func FuzzValueRoundTrip(f *testing.F) {
 	})
 }
 
-// norm is what a JVM decoding UTF-8 makes of v: invalid bytes become U+FFFD.
-func norm(v string) string { return strings.ToValidUTF8(v, "\uFFFD") }
+// norm is what a JVM decoding UTF-8 makes of v: each ill-formed sequence
+// becomes U+FFFD.
+func norm(v string) string { return opencsv.DecodeUTF8([]byte(v)) }

@@ -25,7 +25,7 @@ type Command struct {
 	SchemaColumn string   `default:"schema" enum:"schema,schema-name" help:"Name of the schema column written: schema (what createcontext reads) or schema-name (the pre-provisioning article's name, for releases that read it)."`
 	NoPlacement  bool     `help:"Accept a schemas file without any placement column (schema, schema-strategy, destination-database-id, destination-store-id)."`
 	Backslash    string   `default:"refuse" enum:"refuse,escape" help:"A value holding a backslash: refuse it (createcontext's reader would alter it), or escape it as opencsv 2.x reads it back."`
-	SkipCreated  []string `placeholder:"LOG" sep:"none" help:"Leave out contexts a createcontext output reports as created ('context N created'); repeatable, a quoted glob, or - for stdin."`
+	SkipCreated  []string `placeholder:"LOG" sep:"none" help:"Leave out contexts createcontext's output reports as created or existing (its stdout and stderr); repeatable, a quoted glob, or - for stdin."`
 
 	Username    string       `default:"${username}" help:"Context admin user name ({id} is the context id)."`
 	Admin       secret.Flags `kong:"embed,set='short=p',set='what=context admin password',set='envvar=CTXROWS_PASSWORD'"`
@@ -152,7 +152,7 @@ func (c *Command) skipCreated(start, end int64) (*ctxrows.IDSet, error) {
 			return nil, fmt.Errorf("--skip-created: %w", err)
 		}
 		if log.Created == 0 {
-			c.env.Warnf("ctxrows", "warning: %s reports no context created (want createcontext's stdout, lines 'context N created')", p)
+			c.env.Warnf("ctxrows", "warning: %s reports no context created", p)
 		}
 		found += log.Created
 	}

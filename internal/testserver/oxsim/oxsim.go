@@ -1,89 +1,67 @@
 // Package oxsim is a test-only stand-in for Open-Xchange's
-// `createcontext --csv-import FILE`, written from the import's documented
-// contract (see the README's "Open-Xchange" section), not from its code:
+// `createcontext --csv-import FILE`. Its behaviour follows the console's
+// own code in appsuite-middleware (com.openexchange.admin.console):
+// CreateCore.commonfunctions and csvparsing, ContextAbstraction.getContext
+// and getSchemaSelectStrategy, UserAbstraction.getUser, setValue and
+// csvParsingCommon, ObjectNamingAbstraction.printErrors and
+// displayCreatedMessage, BasicCommandlineOptions' SYSEXIT_* constants; the
+// server's refusals from BasicAuthenticator and OXContextMySQLStorage:
 //
-//   - the file is read with opencsv 2.0's rules (package opencsv), in the
-//     JVM's default charset: UTF-8 when the locale says so, else ASCII;
-//   - header columns are createcontext's long option names, matched exactly
-//     (case-sensitive, no trimming); contextid, username, displayname,
-//     givenname, surname, password, email and quota are required; unknown
-//     columns are ignored by OX without a word (the stand-in notes them in
-//     its own log so a test can see them);
-//   - blank lines are skipped; a row with fewer fields than the header
-//     aborts the import at that row (contexts before it stay created);
-//   - a row whose schema and schema-strategy are both set, whose
-//     schema-strategy is not automatic or in-memory, whose ids or quota are
-//     not numbers, or whose context exists already is not created;
-//   - each success prints "context <id> created" on stdout, each failure
-//     "context <id> could not be created: <reason>" on stderr, and the
-//     import exits 0 however many contexts failed.
+//   - it logs in once with the master credentials (-A, -P or
+//     $ADMIN_PASSWORD) before reading the file; refused, it prints the
+//     printErrors block and exits 101;
+//   - the file is read with opencsv 2.0's rules (package opencsv) in the
+//     JVM's default charset (UTF-8 when the locale says so, else ASCII);
+//   - the header's columns are the long option names, matched exactly; a
+//     later column of the same name wins; a missing required column, or no
+//     header at all, ends the run with exit 103 before any row; unknown
+//     columns are ignored (the stand-in notes them in its own log so that a
+//     test can see them);
+//   - empty records are skipped (Bug #45259) and do not count as lines;
+//   - for each row, "Context <id> successfully created" on stdout, or
+//     "Failed to create context <id>: <exception>" on stderr, where
+//     <exception> is the Java exception's toString() (its class, ": ", its
+//     message ending in "; exceptionId <jvm>-<n>"), and the import goes on;
+//   - a row whose context values fail before the create call (contextid,
+//     quota or the destination ids empty or not integers, schema and
+//     schema-strategy both set, an unknown strategy) throws an
+//     InvalidDataException that no per-row catch takes: the import ends
+//     there through printErrors with exit 103; a row shorter than a column
+//     it reads ends it with an ArrayIndexOutOfBoundsException, exit 1;
+//   - an empty admin user field is a per-row InvalidDataException ("Field
+//     username required but not set."); an existing context id a per-row
+//     ContextExistsException ("Context 42 already exists!");
+//   - after the last row it prints "context created" (displayCreatedMessage
+//     with no id) on stdout and exits 0, however many rows failed.
 //
 // State lives in the directory $OXSIM_STATE (none: nothing is remembered):
 // an empty marker per created context, created with O_EXCL so that parallel
 // imports of one context cannot both succeed, and a journal per import of
-// what was applied.
-// $OXSIM_FAIL lists context ids to refuse (an injected failure), and
-// $OXSIM_DELAY is slept before each context, so a test can interrupt an
-// import half-way. SIGINT or SIGTERM ends the import as killing the console
-// would: a context being created is committed on the server side, but its
-// "created" line is never printed.
+// what was applied. $OXSIM_MASTER_PASSWORD is the platform's master
+// password (default "master"; the master login is oxadminmaster).
+// $OXSIM_FAIL lists context ids the server refuses with a StorageException
+// (an injected failure), and $OXSIM_DELAY is slept before each context, so
+// a test can interrupt an import half-way. SIGINT or SIGTERM ends the
+// import as killing the JVM would: a context being created is committed on
+// the server side, but its line is never printed.
 package oxsim
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"provpipe/internal/openxchange/opencsv"
+	"provpipe/internal/testserver/oxsim/opencsv"
 )
 
-// refusal is a message in Open-Xchange's words (capitalised, with its
-// punctuation), which Go's error conventions would not write.
-type refusal string
-
-func (r refusal) Error() string { return string(r) }
-
-const errNotNumber = refusal("Ids must be numbers!")
-
-// Required columns of a createcontext CSV import.
-var Required = []string{"contextid", "username", "displayname", "givenname", "surname", "password", "email", "quota"}
-
-// known are the other columns createcontext reads; anything else is ignored.
-var known = map[string]bool{
-	"contextname": true, "addmapping": true, "schema": true, "schema-strategy": true,
-	"destination-store-id": true, "destination-database-id": true,
-	"access-combination-name": true, "language": true, "timezone": true,
-}
-
-// Context is what the stand-in records for a created context.
-type Context struct {
-	ID             int    `json:"contextid"`
-	Schema         string `json:"schema"`
-	Strategy       string `json:"schema-strategy"`
-	Database       int    `json:"destination-database-id"`
-	Store          int    `json:"destination-store-id"`
-	Quota          int64  `json:"quota"`
-	Username       string `json:"username"`
-	PasswordSHA256 string `json:"password-sha256"` // the database keeps no plain password
-	DisplayName    string `json:"displayname"`
-	GivenName      string `json:"givenname"`
-	Surname        string `json:"surname"`
-	Email          string `json:"email"`
-	File           string `json:"file"`
-	Started        int64  `json:"import-started-ns"` // when this file's import began
-	Created        int64  `json:"created-ns"`
-}
+// MasterLogin is the platform's master admin.
+const MasterLogin = "oxadminmaster"
 
 // Env is what one run sees of the world.
 type Env struct {
@@ -92,14 +70,19 @@ type Env struct {
 	Getenv         func(string) string
 }
 
+// options are the command-line options the stand-in takes.
+type options struct {
+	file, adminUser, adminPass string
+}
+
 // Main runs createcontext and returns its exit status.
 func Main(env Env) int {
-	file, err := csvImportArg(env.Args)
+	opts, err := parseArgs(env.Args)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return 1
 	}
-	imp, err := newImport(env, file)
+	imp, err := newImport(env, opts)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return 1
@@ -107,33 +90,55 @@ func Main(env Env) int {
 	return imp.run()
 }
 
-func csvImportArg(args []string) (string, error) {
-	for i, a := range args {
-		if a == "--csv-import" && i+1 < len(args) {
-			return args[i+1], nil
+func parseArgs(args []string) (options, error) {
+	var o options
+	targets := map[string]*string{"--csv-import": &o.file, "-A": &o.adminUser, "--adminuser": &o.adminUser,
+		"-P": &o.adminPass, "--adminpass": &o.adminPass}
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(args[i], "=")
+		target, ok := targets[name]
+		if !ok {
+			return o, fmt.Errorf("createcontext stand-in: unsupported argument %q (it takes --csv-import FILE, -A, -P)", args[i])
 		}
-		if v, ok := strings.CutPrefix(a, "--csv-import="); ok {
-			return v, nil
+		if !hasValue {
+			if i+1 >= len(args) {
+				return o, fmt.Errorf("createcontext stand-in: %s needs a value", name)
+			}
+			i++
+			value = args[i]
 		}
+		*target = value
 	}
-	return "", errors.New("createcontext: this stand-in only does --csv-import FILE")
+	if o.file == "" {
+		return o, errors.New("createcontext stand-in: this stand-in only does --csv-import FILE")
+	}
+	return o, nil
 }
 
 type importer struct {
-	env     Env
-	file    string
-	state   string
-	fail    map[int]bool
-	delay   time.Duration
-	started int64
-	decode  func([]byte) string
-	journal *os.File
-	stop    chan os.Signal
+	env      Env
+	opts     options
+	state    string
+	master   string
+	fail     map[int]bool
+	delay    time.Duration
+	started  int64
+	decode   func([]byte) string
+	client   exceptionIDs // the console's JVM
+	server   exceptionIDs // the Open-Xchange server's JVM
+	journal  *os.File
+	stop     chan os.Signal
+	finished bool
 }
 
-func newImport(env Env, file string) (*importer, error) {
-	imp := &importer{env: env, file: file, state: env.Getenv("OXSIM_STATE"), fail: map[int]bool{},
-		started: time.Now().UnixNano(), stop: make(chan os.Signal, 1)}
+func newImport(env Env, opts options) (*importer, error) {
+	state := env.Getenv("OXSIM_STATE")
+	imp := &importer{env: env, opts: opts, state: state, fail: map[int]bool{}, master: env.Getenv("OXSIM_MASTER_PASSWORD"),
+		started: time.Now().UnixNano(), stop: make(chan os.Signal, 1),
+		client: exceptionIDs{jvm: randomJVM()}, server: exceptionIDs{jvm: serverJVM(state)}}
+	if imp.master == "" {
+		imp.master = "master"
+	}
 	for _, f := range strings.FieldsFunc(env.Getenv("OXSIM_FAIL"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		id, err := strconv.Atoi(f)
 		if err != nil {
@@ -165,229 +170,90 @@ func utf8Locale(getenv func(string) string) bool {
 	return false
 }
 
+// login is OXLoginInterface.login with the master credentials; the
+// password comes from $ADMIN_PASSWORD when it is set, as
+// BasicCommandlineOptions reads it, else from -P.
+func (imp *importer) login() *javaException {
+	pass := imp.opts.adminPass
+	if env := imp.env.Getenv("ADMIN_PASSWORD"); strings.TrimSpace(env) != "" {
+		pass = env
+	}
+	if imp.opts.adminUser == MasterLogin && pass == imp.master {
+		return nil
+	}
+	return imp.server.adminException(invalidCredentials, "Authentication failed",
+		"com.openexchange.admin.rmi.impl.BasicAuthenticator.doAuthentication(BasicAuthenticator.java)",
+		"com.openexchange.admin.rmi.impl.OXLogin.login(OXLogin.java)")
+}
+
 func (imp *importer) run() int {
 	signal.Notify(imp.stop, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(imp.stop)
-	f, err := os.Open(imp.file)
+	defer imp.closeJournal()
+	if e := imp.login(); e != nil {
+		return printErrors(imp.env.Stderr, e)
+	}
+	f, err := os.Open(imp.opts.file)
 	if err != nil {
-		fmt.Fprintf(imp.env.Stderr, "Error: %s (No such file or directory)\n", imp.file)
-		return 1
+		return printErrors(imp.env.Stderr, &javaException{class: fileNotFound,
+			message: imp.opts.file + " (No such file or directory)", frames: []string{"java.io.FileInputStream.open0(Native Method)"}})
 	}
 	defer f.Close()
-	defer func() {
-		if imp.journal != nil {
-			imp.journal.Close()
-		}
-	}()
 	r := opencsv.NewReader(f)
 	r.Decode = imp.decode
-	head, _, err := r.Next()
-	if err != nil {
-		fmt.Fprintf(imp.env.Stderr, "Error: %s: no CSV header\n", imp.file)
-		return 1
+	cols, e := imp.header(r)
+	if e != nil {
+		return printErrors(imp.env.Stderr, e)
 	}
-	cols, err := imp.columns(head)
-	if err != nil {
-		fmt.Fprintln(imp.env.Stderr, err)
-		return 1
+	if e := imp.rows(r, cols); e != nil {
+		return printErrors(imp.env.Stderr, e)
 	}
+	if imp.interrupted() {
+		return 130
+	}
+	fmt.Fprintln(imp.env.Stdout, "context created")
+	return 0
+}
+
+// rows creates the context of each record; an exception that ends the
+// import is returned.
+func (imp *importer) rows(r *opencsv.Reader, cols columns) *javaException {
 	for {
-		rec, line, err := r.Next()
+		rec, _, err := r.Next()
 		if err == io.EOF {
-			return 0
+			return nil
 		}
 		if err != nil {
-			fmt.Fprintf(imp.env.Stderr, "Error: %s: %v\n", imp.file, err)
-			return 1
+			return &javaException{class: "java.io.IOException", message: err.Error()}
 		}
-		if len(rec) == 1 && rec[0] == "" {
-			continue // a blank line
+		if len(rec) == 0 || len(rec) == 1 && rec[0] == "" {
+			continue // skip empty lines (Bug #45259)
 		}
-		if len(rec) < len(head) {
-			fmt.Fprintf(imp.env.Stderr, "Error: %s:%d: row has %d fields, the header has %d; import aborted\n",
-				imp.file, line, len(rec), len(head))
-			return 1
+		if imp.interrupted() {
+			return nil
 		}
-		if !imp.create(cols, rec) {
-			return 130
+		if imp.delay > 0 {
+			time.Sleep(imp.delay)
+		}
+		if e := imp.create(row{rec: rec, cols: cols}); e != nil {
+			return e
+		}
+		if imp.interrupted() {
+			return nil
 		}
 	}
 }
 
 // interrupted tells whether SIGINT or SIGTERM came.
 func (imp *importer) interrupted() bool {
+	if imp.finished {
+		return true
+	}
 	select {
 	case <-imp.stop:
+		imp.finished = true
 		return true
 	default:
 		return false
 	}
-}
-
-// columns maps each column name to its index and checks the required ones.
-func (imp *importer) columns(head []string) (map[string]int, error) {
-	cols := map[string]int{}
-	for i, c := range head {
-		if _, dup := cols[c]; !dup {
-			cols[c] = i
-		}
-		if !known[c] && !slices.Contains(Required, c) {
-			imp.note("unknown-column", c)
-		}
-	}
-	for _, c := range Required {
-		if _, ok := cols[c]; !ok {
-			return nil, refusal(fmt.Sprintf("Error: %s: missing required column %q", imp.file, c))
-		}
-	}
-	return cols, nil
-}
-
-// note appends one line to the stand-in's own log, for tests.
-func (imp *importer) note(kind, what string) {
-	if imp.state == "" {
-		return
-	}
-	f, err := os.OpenFile(filepath.Join(imp.state, "notes.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "%s\t%s\t%s\n", kind, what, imp.file)
-}
-
-// create creates one context and reports it; false when interrupted.
-func (imp *importer) create(cols map[string]int, rec []string) bool {
-	get := func(c string) string {
-		if i, ok := cols[c]; ok {
-			return rec[i]
-		}
-		return ""
-	}
-	if imp.interrupted() {
-		return false
-	}
-	if imp.delay > 0 {
-		time.Sleep(imp.delay)
-	}
-	ctx, err := imp.build(get)
-	if err == nil {
-		err = imp.store(ctx)
-	}
-	if imp.interrupted() {
-		return false // committed or not, the console is gone
-	}
-	if err != nil {
-		fmt.Fprintf(imp.env.Stderr, "context %s could not be created: %v\n", get("contextid"), err)
-		return true
-	}
-	fmt.Fprintf(imp.env.Stdout, "context %d created\n", ctx.ID)
-	return true
-}
-
-func (imp *importer) build(get func(string) string) (*Context, error) {
-	c := &Context{Schema: get("schema"), Strategy: get("schema-strategy"), Username: get("username"),
-		DisplayName: get("displayname"), GivenName: get("givenname"), Surname: get("surname"),
-		Email: get("email"), File: imp.file, Started: imp.started}
-	var err error
-	if c.ID, err = strconv.Atoi(get("contextid")); err != nil {
-		return nil, errNotNumber
-	}
-	if c.Quota, err = strconv.ParseInt(get("quota"), 10, 64); err != nil {
-		return nil, fmt.Errorf("invalid quota %q", get("quota"))
-	}
-	if c.Database, err = optionalID(get("destination-database-id")); err != nil {
-		return nil, err
-	}
-	if c.Store, err = optionalID(get("destination-store-id")); err != nil {
-		return nil, err
-	}
-	if c.Schema != "" && c.Strategy != "" {
-		return nil, errors.New("schema and schema-strategy must not be given together")
-	}
-	if c.Strategy != "" && c.Strategy != "automatic" && c.Strategy != "in-memory" {
-		return nil, fmt.Errorf("unknown schema-strategy %q", c.Strategy)
-	}
-	for _, m := range Required[1:] {
-		if get(m) == "" {
-			return nil, fmt.Errorf("mandatory field %s is empty", m)
-		}
-	}
-	if imp.fail[c.ID] {
-		return nil, errors.New("injected failure (OXSIM_FAIL)")
-	}
-	sum := sha256.Sum256([]byte(get("password")))
-	c.PasswordSHA256 = hex.EncodeToString(sum[:])
-	return c, nil
-}
-
-func optionalID(v string) (int, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, errNotNumber
-	}
-	return n, nil
-}
-
-// store records a created context; a context that exists is refused. An
-// empty marker file per id, created with O_EXCL, decides between parallel
-// imports; what was applied goes to this import's journal, one JSON line.
-func (imp *importer) store(c *Context) error {
-	if imp.state == "" {
-		return nil
-	}
-	dir := filepath.Join(imp.state, "ids", strconv.Itoa(c.ID/1000))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	marker, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(c.ID)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return refusal(fmt.Sprintf("Context %d already exists!", c.ID))
-	}
-	if err != nil {
-		return err
-	}
-	marker.Close()
-	if imp.journal == nil {
-		name := filepath.Join(imp.state, fmt.Sprintf("journal-%d-%d.jsonl", os.Getpid(), imp.started))
-		if imp.journal, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
-			return err
-		}
-	}
-	c.Created = time.Now().UnixNano()
-	line, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	_, err = imp.journal.Write(append(line, '\n'))
-	return err
-}
-
-// Created reads back every context created under a state directory.
-func Created(state string) ([]Context, error) {
-	paths, err := filepath.Glob(filepath.Join(state, "journal-*.jsonl"))
-	if err != nil {
-		return nil, err
-	}
-	var out []Context
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-			if line == "" {
-				continue
-			}
-			var c Context
-			if err := json.Unmarshal([]byte(line), &c); err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", p, i+1, err)
-			}
-			out = append(out, c)
-		}
-	}
-	return out, nil
 }

@@ -85,7 +85,61 @@ func (r *Reader) decode(raw []byte) string {
 	if r.Decode != nil {
 		return r.Decode(raw)
 	}
-	return strings.ToValidUTF8(string(raw), string(utf8.RuneError))
+	return DecodeUTF8(raw)
+}
+
+// DecodeUTF8 decodes as Java's UTF-8 decoder does with REPLACE: each
+// maximal subpart of an ill-formed sequence (a lead byte and the valid
+// continuation bytes after it, or one byte that cannot start a sequence)
+// becomes one U+FFFD, where Go's strings.ToValidUTF8 would merge a run of
+// them into one.
+func DecodeUTF8(raw []byte) string {
+	if utf8.Valid(raw) {
+		return string(raw)
+	}
+	var b strings.Builder
+	for i := 0; i < len(raw); {
+		r, size := utf8.DecodeRune(raw[i:])
+		if r != utf8.RuneError || size > 1 {
+			b.WriteRune(r)
+			i += size
+			continue
+		}
+		b.WriteRune(utf8.RuneError)
+		i += maximalSubpart(raw[i:])
+	}
+	return b.String()
+}
+
+// maximalSubpart is the length of the ill-formed sequence at the start of
+// p: its lead byte and the continuation bytes Unicode's table allows after
+// it, at least 1.
+func maximalSubpart(p []byte) int {
+	lo, hi, need := byte(0x80), byte(0xBF), 0
+	switch c := p[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		lo, need = 0xA0, 2
+	case c == 0xED:
+		hi, need = 0x9F, 2
+	case c >= 0xE1 && c <= 0xEF:
+		need = 2
+	case c == 0xF0:
+		lo, need = 0x90, 3
+	case c == 0xF4:
+		hi, need = 0x8F, 3
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	}
+	n := 1
+	for ; n <= need && n < len(p); n++ {
+		if p[n] < lo || p[n] > hi {
+			break
+		}
+		lo, hi = 0x80, 0xBF
+	}
+	return n
 }
 
 // DecodeASCII decodes as Java does in a C/POSIX locale before Java 18: every
