@@ -31,8 +31,8 @@ wait "$demo_pid"
 echo >&2
 echo "== Open-Xchange fast-mode pre-provisioning: 10 000 contexts over 9 schemas on 3 databases" >&2
 show "cat schemas.csv"
-show "ctxrows -p secret -e 10000 -d schemas.csv | head -3"
-show "ctxrows -p secret -e 10000 -d schemas.csv | ctxsplit -n 3 --by schema"
+show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | head -3"
+show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | ctxsplit -n 3 --by schema"
 show "wc -l contexts-*.csv"
 show "for f in contexts-*.csv; do printf '%s: ' \$f; tail -n +2 \$f | cut -d, -f13 | sort -u | tr -d '\"' | paste -sd' '; done"
-printf '\nEvery schema is provisioned from one file only; run them in parallel with:\n  parallel createcontext -A oxadminmaster -P ... --csv-import {} ::: contexts-*.csv\n' >&2
+printf '\nEvery schema is provisioned from one file only; run them in parallel with:\n  %s\n' "parallel 'ADMIN_PASSWORD=\"\$MASTER_PW\" createcontext -A oxadminmaster --csv-import {}' ::: contexts-*.csv" >&2

@@ -31,7 +31,7 @@ cat >env.sh <<ENV
 export IMAP_HOST=$(cat addr)
 export PATH="$bin:$bin/standin:\$PATH"
 export PW=context-admin-secret MASTER_PW=oxadminmaster-secret
-export OXSIM_MASTER_PASSWORD="$MASTER_PW"   # the stand-in platform's master password
+export OXSIM_MASTER_PASSWORD="\$MASTER_PW"   # the stand-in platform's master password
 export OXSIM_STATE="$dir/oxstate"   # what the createcontext stand-in has created
 ENV
 if [ -s ldap.url ]; then echo "export LDAP_URL=$(cat ldap.url)" >>env.sh; fi

@@ -218,7 +218,7 @@ func TestCtxsplitBySchema(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "schemas.csv"), []byte(schemas.String()), 0o644)
 
-	rr := shell(t, dir, "ctxrows -e 1000 -p secret -d schemas.csv | ctxsplit -n 3 -o rr-")
+	rr := shell(t, dir, "CTXROWS_PASSWORD=secret ctxrows -e 1000 -d schemas.csv | ctxsplit -n 3 -o rr-")
 	if rr.code != 0 {
 		t.Fatalf("round-robin: %s", rr.stderr)
 	}
@@ -235,7 +235,7 @@ func TestCtxsplitBySchema(t *testing.T) {
 		t.Fatalf("test premise broken: round-robin spread no schema")
 	}
 
-	by := shell(t, dir, "ctxrows -e 1000 -p secret -d schemas.csv | ctxsplit -n 3 -o by- --by schema")
+	by := shell(t, dir, "CTXROWS_PASSWORD=secret ctxrows -e 1000 -d schemas.csv | ctxsplit -n 3 -o by- --by schema")
 	if by.code != 0 {
 		t.Fatalf("--by: %s", by.stderr)
 	}

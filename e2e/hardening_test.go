@@ -43,7 +43,7 @@ func TestSpoolNeverOnDisk(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "temporary shards", func() bool { return len(listDir(t, out)) > 0 })
+	waitFor(t, "shards open", func() bool { return groupHasFilesIn(cmd.Process.Pid, out) })
 	time.Sleep(300 * time.Millisecond) // the rows into the spool and the shards
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 	cmd.Wait()

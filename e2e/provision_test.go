@@ -153,7 +153,7 @@ func TestLegacySchemaColumnIsIgnored(t *testing.T) {
 	p := newPlatform(t)
 	schemas := filepath.Join(testenv.RepoRoot(), "demo", "schemas.csv")
 	r := shell(t, p.dir, p.script(t, "", fmt.Sprintf(
-		`ctxrows -p secret -e 90 -d %s --schema-column schema-name | ctxsplit -n 3 --by schema-name -q | parallel 'createcontext --csv-import {} >/dev/null'`, schemas)))
+		`ctxrows -p secret -e 90 -d %s --schema-column schema-name | ctxsplit -n 3 --by schema-name -q | parallel 'createcontext -A oxadminmaster -P master --csv-import {} >/dev/null'`, schemas)))
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -192,7 +192,7 @@ func TestPasswordsReachOX(t *testing.T) {
 			os.WriteFile(filepath.Join(p.dir, "pw"), []byte(c.pw), 0o600)
 			schemas := filepath.Join(testenv.RepoRoot(), "demo", "schemas.csv")
 			r := shell(t, p.dir, p.script(t, `CTXROWS_PASSWORD="$(cat pw)"`, fmt.Sprintf(
-				`ctxrows -e 20 -d %s %s | ctxsplit -n 2 --by schema -q | parallel 'createcontext --csv-import {} >/dev/null'`, schemas, c.flags)))
+				`ctxrows -e 20 -d %s %s | ctxsplit -n 2 --by schema -q | parallel 'createcontext -A oxadminmaster -P master --csv-import {} >/dev/null'`, schemas, c.flags)))
 			got := p.created(t)
 			if c.refused {
 				if r.code != 2 || len(got) != 0 || !strings.Contains(r.stderr, "ctxrows: password (every row) holds a") {

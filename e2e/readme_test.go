@@ -98,7 +98,7 @@ func TestReadmeCommands(t *testing.T) {
 // them exactly once, as its own createcontext output says too.
 func checkReadmeImports(t *testing.T, dir string, blocks []shellBlock) {
 	t.Helper()
-	sizeRE := regexp.MustCompile(`ctxrows -p "\$PW" -e (\d+)`)
+	sizeRE := regexp.MustCompile(`CTXROWS_PASSWORD="\$PW" ctxrows -e (\d+)`)
 	imports := 0
 	for _, b := range blocks {
 		m := sizeRE.FindStringSubmatch(b.body)

@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,8 +138,71 @@ func interruptCtxsplit(t *testing.T, sig syscall.Signal, quiet bool) interrupted
 	defer stdin.Close()
 	stdin.Write([]byte("contextid,name\n1,a\n2,b\n3,c\n4,d\n"))
 	return interruptTool(t, sig, cmd, func(*bufio.Reader) {
-		waitFor(t, "temporary shards", func() bool { return len(listDir(t, cmd.Dir)) > 0 })
+		waitFor(t, "temporary shards", func() bool { return shardsOpen(cmd) })
 	})
+}
+
+// shardsOpen tells whether the process has files open in its working
+// directory: its shards, which have no name until they are committed.
+func shardsOpen(cmd *exec.Cmd) bool { return filesOpenIn(cmd.Process.Pid, cmd.Dir) }
+
+// filesOpenIn tells whether process pid has a file open in dir.
+func filesOpenIn(pid int, dir string) bool {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir+string(os.PathSeparator)) {
+			return true
+		}
+	}
+	return false
+}
+
+// groupHasFilesIn tells whether a process of group pgid has a file open in dir.
+func groupHasFilesIn(pgid int, dir string) bool {
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid && filesOpenIn(pid, dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestKilledSplitLeavesNothing: ctxsplit killed with SIGKILL while its
+// shards (the contexts' passwords inside) are being written leaves no file
+// at all, and none had a name while it ran: the shards are unnamed files
+// until committed.
+func TestKilledSplitLeavesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("unnamed files (O_TMPFILE) are Linux's")
+	}
+	cmd := exec.Command(testenv.Binary(t, "ctxsplit"), "-n", "3", "-o", "s-")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdin.Write([]byte("contextid,password\n1,secret1\n2,secret2\n3,secret3\n4,secret4\n"))
+	got := interruptTool(t, syscall.SIGKILL, cmd, func(*bufio.Reader) {
+		waitFor(t, "shards open", func() bool { return shardsOpen(cmd) })
+		if named := listDir(t, cmd.Dir); len(named) > 0 {
+			t.Errorf("files with a name while the split runs: %v", named)
+		}
+	})
+	if got.code != 128+int(syscall.SIGKILL) {
+		t.Errorf("exit %d, want %d (killed)", got.code, 128+int(syscall.SIGKILL))
+	}
+	if left := listDir(t, got.dir); len(left) > 0 {
+		t.Errorf("files left behind by the killed split: %v", left)
+	}
 }
 
 func checkCtxsplit(t *testing.T, got interrupted, _ bool) {

@@ -80,8 +80,8 @@ func defaultVars() map[string]string {
 }
 
 var (
-	adminPassword = secret.Want{What: "context admin password", Env: "CTXROWS_PASSWORD", Flags: "-p, --password-file"}
-	usersPassword = secret.Want{What: "users' password", Env: "CTXROWS_USER_PASSWORD", Flags: "--user-password, --user-password-file"}
+	adminPassword = secret.Want{Tool: "ctxrows", What: "context admin password", Env: "CTXROWS_PASSWORD", Flags: "-p, --password-file"}
+	usersPassword = secret.Want{Tool: "ctxrows", What: "users' password", Env: "CTXROWS_USER_PASSWORD", Flags: "--user-password, --user-password-file"}
 )
 
 // Run writes the rows on stdout until done or stopped by a signal (the

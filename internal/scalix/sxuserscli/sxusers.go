@@ -60,7 +60,7 @@ func Main(args []string, env *cli.Env) int {
 	return cli.Main(Program, &Command{}, args, env)
 }
 
-var bindPassword = secret.Want{What: "bind password", Env: "SXUSERS_BIND_PASSWORD", Flags: "--bind-password, --bind-password-file"}
+var bindPassword = secret.Want{Tool: "sxusers", What: "bind password", Env: "SXUSERS_BIND_PASSWORD", Flags: "--bind-password, --bind-password-file"}
 
 // Run lists the users; a signal stops the listing (omsearch, a file or
 // stdin, LDAP) with nothing written.

@@ -88,7 +88,7 @@ func Main(args []string, env *cli.Env) int {
 	return cli.Main(Program, &Command{}, args, env)
 }
 
-var adminPassword = secret.Want{What: "admin password", Env: "SXWARM_PASSWORD", Flags: "-w, --password-file"}
+var adminPassword = secret.Want{Tool: "sxwarm", What: "admin password", Env: "SXWARM_PASSWORD", Flags: "-w, --password-file"}
 
 // Run warms the users, or with --dry-run, --report lists or reports them.
 func (c *Command) Run(ctx context.Context, env *cli.Env) error {

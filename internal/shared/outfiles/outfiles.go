@@ -1,7 +1,9 @@
 // Package outfiles writes a set of output files all or nothing: each file is
-// written under a temporary name beside its final path and the set is renamed
-// into place only on Commit, so a failed or interrupted run leaves no half
-// result and never clobbers an existing file unless told to.
+// written beside its final path, as a file with no name where the system
+// has them (Linux's O_TMPFILE) or else under a temporary name, and the set
+// is linked into place only on Commit, so a failed, interrupted or killed
+// run leaves no half result and never clobbers an existing file unless told
+// to.
 package outfiles
 
 import (
@@ -21,9 +23,10 @@ var ErrExists = errors.New("exists")
 // File is one member of a Set, buffered.
 type File struct {
 	*bufio.Writer
-	Path string // final path
-	tmp  *os.File
-	sync bool
+	Path    string // final path
+	tmp     *os.File
+	unnamed bool // tmp has no name until Commit links it
+	sync    bool
 }
 
 // Set is a group of files committed together.
@@ -63,15 +66,11 @@ func (s *Set) Create(path string, bufSize int) (*File, error) {
 	if err := CheckFree([]string{path}, s.overwrite); err != nil {
 		return nil, err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	tmp, unnamed, err := openTemp(path)
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
-	f := &File{Writer: bufio.NewWriterSize(tmp, bufSize), Path: path, tmp: tmp, sync: s.Sync}
+	f := &File{Writer: bufio.NewWriterSize(tmp, bufSize), Path: path, tmp: tmp, unnamed: unnamed, sync: s.Sync}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {
@@ -81,6 +80,28 @@ func (s *Set) Create(path string, bufSize int) (*File, error) {
 	}
 	s.files = append(s.files, f)
 	return f, nil
+}
+
+// openTemp opens the file that becomes path on Commit: unnamed where the
+// system allows it, else named ".BASE.*.tmp" beside path.
+func openTemp(path string) (*os.File, bool, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if f, ok, err := openUnnamed(dir); ok || err != nil {
+		return f, ok, err
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	return f, false, err
+}
+
+// link gives the written file the name path; it fails if path exists.
+func (f *File) link(path string) error {
+	if f.unnamed {
+		return linkUnnamed(f.tmp, path)
+	}
+	return os.Link(f.tmp.Name(), path)
 }
 
 // Commit flushes, syncs and closes every file, then puts the whole set in
@@ -150,7 +171,7 @@ func EnsureOpenFiles(need int) error {
 func (s *Set) claimAll() error {
 	var claimed []string
 	for _, f := range s.files {
-		if err := os.Link(f.tmp.Name(), f.Path); err != nil {
+		if err := f.link(f.Path); err != nil {
 			for _, p := range claimed {
 				os.Remove(p)
 			}
@@ -184,7 +205,7 @@ func (s *Set) replaceAll() error {
 		}
 	}
 	for _, f := range s.files {
-		backup := f.tmp.Name() + ".old"
+		backup := backupName(f.Path)
 		if err := os.Rename(f.Path, backup); err == nil {
 			aside = append(aside, moved{f.Path, backup})
 		} else if !errors.Is(err, os.ErrNotExist) {
@@ -194,7 +215,7 @@ func (s *Set) replaceAll() error {
 	}
 	var placed []string
 	for _, f := range s.files {
-		if err := os.Link(f.tmp.Name(), f.Path); err != nil {
+		if err := f.link(f.Path); err != nil {
 			restore(placed)
 			return fmt.Errorf("put %s in place: %w", f.Path, err)
 		}
@@ -204,6 +225,12 @@ func (s *Set) replaceAll() error {
 		os.Remove(m.backup)
 	}
 	return nil
+}
+
+// backupName is where replaceAll moves an existing file aside.
+func backupName(path string) string {
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, fmt.Sprintf(".%s.%d.old", base, os.Getpid()))
 }
 
 // Restart drops what was written to f, to write it again from the start.
@@ -227,10 +254,7 @@ func (f *File) finish() error {
 			return fmt.Errorf("sync %s: %w", f.Path, err)
 		}
 	}
-	if err := f.tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", f.Path, err)
-	}
-	return nil
+	return nil // closed by abortLocked, after an unnamed file got its name
 }
 
 // Abort removes every temporary file. It is safe to call from a signal
@@ -248,6 +272,8 @@ func (s *Set) abortLocked() {
 	s.done = true
 	for _, f := range s.files {
 		f.tmp.Close()
-		os.Remove(f.tmp.Name())
+		if !f.unnamed {
+			os.Remove(f.tmp.Name())
+		}
 	}
 }

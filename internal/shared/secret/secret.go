@@ -29,6 +29,7 @@ type Flags struct {
 
 // Want says what a password is for and where else it may come from.
 type Want struct {
+	Tool   string // the command, for its warnings
 	What   string // what the password is for, e.g. "admin password"
 	Env    string // environment variable name
 	Flags  string // how to give it, for the error message, e.g. "-w, --password-file"
@@ -41,11 +42,18 @@ var ErrMissing = errors.New("no password given")
 // Resolve returns the password from the first source that has one: the
 // flag, the file, the environment, then the terminal, if w.Prompt is set
 // and the tool does not read its data from that terminal (stdinIsData).
+//
+// A password given on the command line gets a one-line warning, as the
+// mysql client gives one: every local user can read it in /proc/*/cmdline.
+// So does a password file that its group or others may read, as ssh warns
+// of a private key file.
 func (f Flags) Resolve(w Want, env *cli.Env, stdinIsData bool) (string, error) {
 	if f.Value != "" {
+		env.Warnf(w.Tool, "warning: the %s on the command line can be read by every local user (ps, /proc); use %s or $%s", w.What, fileFlag(w), w.Env)
 		return f.Value, nil
 	}
 	if f.File != "" {
+		warnOpenFile(w, env, f.File)
 		return readFile(f.File)
 	}
 	if v := env.Getenv(w.Env); w.Env != "" && v != "" {
@@ -68,6 +76,25 @@ func prompt(w Want, env *cli.Env) (string, error) {
 		return "", fmt.Errorf("%s: %w (empty line on the terminal)", w.What, ErrMissing)
 	}
 	return string(b), nil
+}
+
+// fileFlag is the file flag among w.Flags, for the warning.
+func fileFlag(w Want) string {
+	for _, fl := range strings.Split(w.Flags, ", ") {
+		if strings.HasSuffix(fl, "-file") {
+			return fl
+		}
+	}
+	return w.Flags
+}
+
+// warnOpenFile warns when path's mode lets its group or others read it.
+func warnOpenFile(w Want, env *cli.Env, path string) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 || !fi.Mode().IsRegular() {
+		return
+	}
+	env.Warnf(w.Tool, "warning: password file %s is readable by others (mode %04o); chmod 600 %s", path, fi.Mode().Perm(), path)
 }
 
 // readFile returns the first line of path without its line ending.

@@ -66,3 +66,42 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+// TestWarnings: a password on the command line, or in a file its group or
+// others may read, gets one warning line that never holds the password; a
+// private file and the environment get none.
+func TestWarnings(t *testing.T) {
+	dir := t.TempDir()
+	private := filepath.Join(dir, "private")
+	os.WriteFile(private, []byte("pw-private\n"), 0o600)
+	open := filepath.Join(dir, "open")
+	os.WriteFile(open, []byte("pw-open\n"), 0o600)
+	os.Chmod(open, 0o644)
+	want := Want{Tool: "tool", What: "admin password", Env: "TOOL_PW", Flags: "-w, --password-file"}
+	cases := []struct {
+		name  string
+		flags Flags
+		warn  string // "" for none
+	}{
+		{"command line", Flags{Value: "pw-flag"}, "tool: warning: the admin password on the command line can be read by every local user (ps, /proc); use --password-file or $TOOL_PW\n"},
+		{"open file", Flags{File: open}, "tool: warning: password file " + open + " is readable by others (mode 0644); chmod 600 " + open + "\n"},
+		{"private file", Flags{File: private}, ""},
+		{"environment", Flags{}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			env := &cli.Env{Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "pw-env", true }}
+			pw, err := c.flags.Resolve(want, env, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stderr.String() != c.warn {
+				t.Errorf("stderr %q, want %q", stderr.String(), c.warn)
+			}
+			if strings.Contains(stderr.String(), pw) {
+				t.Errorf("the warning shows the password")
+			}
+		})
+	}
+}
