@@ -120,44 +120,39 @@ func clip(s string) string {
 func readLogLine(line string) (id int64, created, known bool) {
 	if rest, ok := strings.CutPrefix(line, "Context "); ok {
 		if num, ok := strings.CutSuffix(rest, " successfully created"); ok {
-			return parseID(num)
+			id, created = parseID(num)
+			return id, created, created
 		}
 		return existsID(line)
 	}
 	if rest, ok := strings.CutPrefix(line, "Failed to create context"); ok {
-		if num, exc, ok := strings.Cut(strings.TrimPrefix(rest, " "), ": "); ok {
-			if id, _, isID := parseID(num); isID {
-				if exists, _, _ := strings.Cut(exc, "; exceptionId"); strings.Contains(exists, "ContextExistsException") {
-					return existsOr(id, exc)
-				}
+		num, exception, _ := strings.Cut(strings.TrimPrefix(rest, " "), ": ")
+		class, msg, _ := strings.Cut(exception, ": ")
+		if id, isID := parseID(num); isID && strings.HasSuffix(class, "ContextExistsException") {
+			// The id the message names is the one that exists; a name
+			// instead ("Context ctx7 already exists!") leaves the row's.
+			if named, ok, _ := existsID(msg); ok {
+				id = named
 			}
+			return id, true, true
 		}
 		return 0, false, true
 	}
 	if rest, ok := strings.CutPrefix(line, "context "); ok {
 		if num, ok := strings.CutSuffix(rest, " created"); ok {
-			return parseID(num)
+			id, created = parseID(num)
+			return id, created, created
 		}
 		return 0, false, rest == "created" || strings.Contains(rest, "could not be created:")
 	}
 	return 0, false, line == "Server response:" || strings.HasPrefix(line, "at ")
 }
 
-// existsOr reads an exists refusal's id from its message when it names
-// one (the id that exists), else takes the row's id.
-func existsOr(id int64, exception string) (int64, bool, bool) {
-	_, msg, _ := strings.Cut(exception, ": ")
-	if named, created, _ := existsID(msg); created {
-		return named, true, true
-	}
-	return id, true, true
-}
-
 // existsID reads "Context <id> already exists!" (ContextExistsException's
 // message, from OXContextMySQLStorage), with or without its exceptionId.
 // A name instead of an id ("Context ctx7 already exists!") is a known line
 // that names no id.
-func existsID(line string) (int64, bool, bool) {
+func existsID(line string) (id int64, created, known bool) {
 	msg, _, _ := strings.Cut(line, "; exceptionId")
 	rest, ok := strings.CutPrefix(msg, "Context ")
 	if !ok {
@@ -167,16 +162,11 @@ func existsID(line string) (int64, bool, bool) {
 	if !ok {
 		return 0, false, false
 	}
-	if id, created, _ := parseID(num); created {
-		return id, true, true
-	}
-	return 0, false, true
+	id, created = parseID(num)
+	return id, created, true
 }
 
-func parseID(s string) (int64, bool, bool) {
+func parseID(s string) (int64, bool) {
 	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, false, false
-	}
-	return id, true, true
+	return id, err == nil
 }

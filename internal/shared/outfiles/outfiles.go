@@ -254,7 +254,13 @@ func (f *File) finish() error {
 			return fmt.Errorf("sync %s: %w", f.Path, err)
 		}
 	}
-	return nil // closed by abortLocked, after an unnamed file got its name
+	if f.unnamed {
+		return nil // closed by abortLocked, once linked: closing loses it
+	}
+	if err := f.tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", f.Path, err)
+	}
+	return nil
 }
 
 // Abort removes every temporary file. It is safe to call from a signal

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"provpipe/internal/testserver/oxsim/opencsv"
@@ -20,14 +21,7 @@ var known = map[string]bool{
 	"access-combination-name": true, "language": true, "timezone": true,
 }
 
-func isRequired(col string) bool {
-	for _, c := range Required {
-		if c == col {
-			return true
-		}
-	}
-	return false
-}
+func isRequired(col string) bool { return slices.Contains(Required, col) }
 
 // columns maps a column name to its index in the header.
 type columns map[string]int
