@@ -150,7 +150,7 @@ func TestTerminalNeverGarbled(t *testing.T) {
 
 // TestRunsThatDoNothingSaySo: no users on input is exit 2; a folder missing
 // for every user is a warning naming it; a passwd file is not a user list;
-// an account --skip names is not reported again by each --done rerun.
+// an account --exclude names is not reported again by each --done rerun.
 func TestRunsThatDoNothingSaySo(t *testing.T) {
 	srv, want := startSim(t, 3)
 	base := []string{"--host", srv.Addr(), "-u", "admin", "-w", "adminpw", "-q"}
@@ -196,7 +196,7 @@ func TestRunsThatDoNothingSaySo(t *testing.T) {
 }
 
 // TestDryRunTouchesNoServer: --dry-run lists each user with the login form
-// that would be sent, honours --done and --skip, and needs no server.
+// that would be sent, honours --done and --exclude, and needs no server.
 func TestDryRunTouchesNoServer(t *testing.T) {
 	dir := t.TempDir()
 	done := filepath.Join(dir, "done.tsv")
@@ -206,7 +206,7 @@ func TestDryRunTouchesNoServer(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	want := "sxqueryadmin\tskipped (--skip)\nUser1 Test1\tLOGIN \"User1 Test1*warmadmin\" (--auth master)\n"
+	want := "sxqueryadmin\tskipped (--exclude)\nUser1 Test1\tLOGIN \"User1 Test1*warmadmin\" (--auth master)\n"
 	if r.stdout != want {
 		t.Errorf("dry run listed\n%q\nwant\n%q", r.stdout, want)
 	}

@@ -28,12 +28,12 @@ type Command struct {
 	SkipCreated  []string `placeholder:"LOG" sep:"none" help:"Leave out contexts createcontext's output reports as created or existing (its stdout and stderr); repeatable, a quoted glob, or - for stdin."`
 
 	Username    string       `default:"${username}" help:"Context admin user name ({id} is the context id)."`
-	Admin       secret.Flags `kong:"embed,set='short=p',set='what=context admin password',set='envvar=CTXROWS_PASSWORD'"`
+	Admin       secret.Flags `kong:"embed,set='short=p',set='alt=w',set='what=context admin password',set='envvar=CTXROWS_PASSWORD'"`
 	DisplayName string       `name:"displayname" default:"${displayname}" help:"Admin display name template."`
 	GivenName   string       `name:"givenname" default:"${givenname}" help:"Admin given name template."`
 	Surname     string       `default:"${surname}" help:"Admin surname template."`
 	Email       string       `default:"${email}" help:"Admin email template; {username} and {prefix} are replaced too."`
-	Prefix      string       `default:"${prefix}" help:"Context name prefix used in the email template."`
+	Prefix      string       `name:"domain-prefix" default:"${prefix}" help:"What {prefix} is in the email templates: the mail domain before the context id."`
 	Quota       string       `default:"${quota}" help:"Context filestore quota in MB."`
 	Access      string       `name:"access-combination" default:"${access}" help:"Access combination name."`
 	Language    string       `default:"${language}" help:"Language."`
@@ -49,6 +49,7 @@ type Command struct {
 
 	Quote    string `default:"all" enum:"all,minimal" help:"Quote every field (all, as the documented script does) or only where needed (minimal)."`
 	NoHeader bool   `help:"Do not write the header line."`
+	Quiet    bool   `short:"q" help:"No notes on stderr (contexts left out, renamed columns); warnings still."`
 
 	env *cli.Env
 }
@@ -156,7 +157,7 @@ func (c *Command) skipCreated(start, end int64) (*ctxrows.IDSet, error) {
 		}
 		found += log.Created
 	}
-	c.env.Warnf("ctxrows", "leaving out %d contexts already created (%d reported in %d logs)", set.Len(), found, len(paths))
+	c.notef("leaving out %s already created (%d reported in %s)", cli.Count(set.Len(), "context"), found, cli.Count(len(paths), "log"))
 	return set, nil
 }
 
@@ -221,7 +222,7 @@ func (c *Command) schemas() (*schemas.Table, error) {
 		}
 	}
 	if t.SchemaHeader != "" && t.SchemaHeader != c.SchemaColumn {
-		c.env.Warnf("ctxrows", "%s: its %s column is written as %s (--schema-column)", t.Name, t.SchemaHeader, c.SchemaColumn)
+		c.notef("%s: its %s column is written as %s (--schema-column)", t.Name, t.SchemaHeader, c.SchemaColumn)
 	}
 	for _, w := range t.Warnings {
 		c.env.Warnf("ctxrows", "warning: %s: %s", t.Name, w)
@@ -266,4 +267,12 @@ func contextRange(start, end, count int64) (int64, int64, error) {
 		return start, end, nil
 	}
 	return 0, 0, fmt.Errorf("say how many contexts: --end ID or --count N")
+}
+
+// notef writes a note on stderr unless -q: what the run did on its own
+// that the operator may want to know. Warnings are written whatever -q.
+func (c *Command) notef(format string, args ...any) {
+	if !c.Quiet {
+		c.env.Warnf("ctxrows", format, args...)
+	}
 }

@@ -20,7 +20,7 @@ type Command struct {
 	Prefix string  `short:"o" default:"contexts-" help:"Path prefix of the shard files; they are named PREFIX01.csv, PREFIX02.csv, ..."`
 	By     *string `placeholder:"COLUMN" help:"Keep all records with the same value of COLUMN in one shard, balancing shards by record count (e.g. --by schema)."`
 	Force  bool    `help:"Overwrite existing shard files."`
-	Strict bool    `help:"Reject records that are not valid UTF-8."`
+	Strict bool    `name:"require-utf8" help:"Reject records that are not valid UTF-8."`
 	Quiet  bool    `short:"q" help:"Do not print the per-shard summary on stderr."`
 }
 

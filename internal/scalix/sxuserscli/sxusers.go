@@ -28,7 +28,7 @@ type Command struct {
 	tlsconf.Flags
 	Base        string        `default:"o=Scalix" help:"Search base."`
 	BindDN      string        `name:"bind-dn" placeholder:"DN" help:"Bind as DN (Scalix: cn=sxqueryadmin,o=scalix); anonymous when empty."`
-	Bind        secret.Flags  `kong:"embed,prefix='bind-',set='what=bind password',set='envvar=SXUSERS_BIND_PASSWORD'"`
+	Bind        secret.Flags  `kong:"embed,prefix='bind-',set='short=w',set='alt=p',set='what=bind password',set='envvar=SXUSERS_BIND_PASSWORD'"`
 	Filter      string        `default:"${ldapfilter}" help:"LDAP filter selecting the people to list."`
 	AttrLogin   string        `default:"cn" help:"Attribute holding the login name."`
 	AttrCN      string        `name:"attr-cn" default:"cn" help:"Attribute holding the common name."`

@@ -37,7 +37,7 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 	lost := 0
 	var offered []string // the first user's folders, listed if one was missing
 	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
-		Skip: skipSet(c.Skip), Strict: c.Strict, Of: total, CheckFirst: true, MaxFailures: c.MaxFailures}
+		Skip: skipSet(c.Exclude), Strict: c.Strict, Of: total, CheckFirst: true, MaxFailures: c.MaxFailures}
 	var mu sync.Mutex // sum, shared with the --progress-every ticker
 	if c.ProgressEvery > 0 && !progress {
 		stopTicker := everyTick(c.ProgressEvery, func() {
@@ -146,5 +146,5 @@ func everyTick(d time.Duration, fn func()) (stop func()) {
 func (c *Command) loginRefused(e *warm.LoginRefusedError) error {
 	return fmt.Errorf("login check: %w\n  sent: %s\n  nothing else was tried: check the admin password and --auth "+
 		"(mboxadmin: Scalix; master: Dovecot master user, --master-sep; authzid: SASL PLAIN on behalf of the user; "+
-		"user: each user's own password); if only this user is wrong, --skip it", e, c.loginForm(e.User.Login))
+		"user: each user's own password); if only this user is wrong, --exclude it", e, c.loginForm(e.User.Login))
 }

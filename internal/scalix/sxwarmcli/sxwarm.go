@@ -43,7 +43,7 @@ type Command struct {
 	PageSize int    `default:"100" help:"Messages per Platform API page."`
 
 	User      string       `short:"u" placeholder:"ADMIN" help:"Admin account that acts as each user."`
-	Admin     secret.Flags `kong:"embed,set='short=w',set='what=admin password',set='envvar=SXWARM_PASSWORD'"`
+	Admin     secret.Flags `kong:"embed,set='short=w',set='alt=p',set='what=admin password',set='envvar=SXWARM_PASSWORD'"`
 	Auth      string       `default:"mboxadmin" enum:"mboxadmin,master,authzid,user" help:"How the admin becomes each user: mboxadmin (Scalix), master (Dovecot master user), authzid (SASL PLAIN), user (own password from CSV)."`
 	MasterSep string       `default:"*" help:"Separator of master-user logins (USER*ADMIN)."`
 
@@ -52,7 +52,7 @@ type Command struct {
 	Profile    string   `default:"default" enum:"default,thunderbird,roundcube,outlook,header" help:"The FETCH of the client users will log in with: default, thunderbird, roundcube, outlook, header (see the man page)."`
 	Fetch      string   `placeholder:"ITEMS" help:"FETCH these items instead of a profile's, e.g. 'UID FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]' (read-only items only)."`
 	Strict     bool     `help:"Count a missing folder as a failure."`
-	Skip       []string `default:"sxqueryadmin" help:"Skip this account (repeatable)."`
+	Exclude    []string `default:"sxqueryadmin" placeholder:"NAME,..." help:"Leave out this account (repeatable; as sxusers --exclude)."`
 
 	Jobs        int     `short:"j" default:"4" help:"Sessions at once."`
 	Rate        float64 `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
@@ -66,7 +66,7 @@ type Command struct {
 	Debug  bool   `help:"Print the IMAP exchange (or the API requests) on stderr, credentials redacted."`
 	Report bool   `help:"Read the FILEs as results (tsv or jsonl, e.g. the --append file of any number of jobs) and print the summary of the whole run, then the users that failed (a user list for the re-run); --format jsonl for JSON."`
 	Check  bool   `help:"Only log in and out as every user, warming nothing: finds refused logins (and the right --auth) before the real run."`
-	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --skip), each with the login that would be sent; touch no server."`
+	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --exclude), each with the login that would be sent; touch no server."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 
 	ProgressEvery time.Duration `placeholder:"DURATION" help:"Print a progress line to stderr this often when stderr is not a terminal (a log, GNU parallel), e.g. 30s."`
@@ -158,12 +158,12 @@ func (c *Command) dryRun() error {
 	if err != nil {
 		return err
 	}
-	skip := skipSet(c.Skip)
+	skip := skipSet(c.Exclude)
 	var b strings.Builder
 	for _, u := range users {
 		what := c.loginForm(u.Login)
 		if skip[u.Login] {
-			what = "skipped (--skip)"
+			what = "skipped (--exclude)"
 		}
 		fmt.Fprintf(&b, "%s\t%s\n", safetext.Escape(u.Login), what)
 	}

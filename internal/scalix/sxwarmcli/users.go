@@ -59,9 +59,9 @@ func (c *Command) users() ([]warm.User, int, error) {
 	}
 	scope := warmreport.Scope{Folders: splitList(c.Folders), AllFolders: c.AllFolders, Strict: c.Strict}
 	kept := done.Remaining(users, scope)
-	// An account --skip names was reported skipped once already: it is
+	// An account --exclude names was reported skipped once already: it is
 	// neither reported again nor counted as to go.
-	skip := skipSet(c.Skip)
+	skip := skipSet(c.Exclude)
 	kept = slices.DeleteFunc(kept, func(u warm.User) bool { return skip[u.Login] && done.Seen(u.Login) })
 	if already := len(users) - len(kept); already > 0 {
 		c.env.Warnf("sxwarm", "--done: %s already warmed or skipped, %d to go", cli.Count(already, "user"), len(kept))

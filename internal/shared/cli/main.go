@@ -175,9 +175,10 @@ func OpenInput(env *Env, path string) (r io.ReadCloser, name string, err error) 
 }
 
 // shortFlagsFromVars gives a flag the short name its embedding chose with
-// set='short=X', for a field tagged shortvar:"": kong reads short names
-// before variables are known, and the secret flags embedded by two tools
-// have different ones (ctxrows -p, sxwarm -w).
+// set='V=X', for a field tagged shortvar:"V": kong reads short names
+// before variables are known, and the secret flags embedded by several
+// tools have different ones (ctxrows -p, sxwarm -w, and the other as an
+// alternative).
 func shortFlagsFromVars(k *kong.Kong) error {
 	taken := map[rune]bool{}
 	for _, f := range k.Model.Flags {
@@ -186,7 +187,7 @@ func shortFlagsFromVars(k *kong.Kong) error {
 		}
 	}
 	for _, f := range k.Model.Flags {
-		s := f.Tag.Vars["short"]
+		s := f.Tag.Vars[f.Tag.Get("shortvar")]
 		if f.Short != 0 || !f.Tag.Has("shortvar") || s == "" {
 			continue
 		}
@@ -208,4 +209,29 @@ func Parse(p Program, tool Tool, args []string, env *Env) error {
 	}
 	_, err = parser.Parse(args)
 	return err
+}
+
+// FlagNames lists every flag tool takes as written on a command line
+// ("--name", "-x"), without --help and --version, and with the short names
+// of hidden flags (a second short form of one flag) but not their long
+// ones: the flag vocabulary test holds every tool's against
+// ARCHITECTURE.md's table.
+func FlagNames(p Program, tool Tool) ([]string, error) {
+	parser, err := newParser(p, tool, &Env{Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range parser.Model.Flags {
+		if f.Name == "help" || f.Name == "version" {
+			continue
+		}
+		if !f.Hidden {
+			names = append(names, "--"+f.Name)
+		}
+		if f.Short != 0 {
+			names = append(names, "-"+string(f.Short))
+		}
+	}
+	return names, nil
 }

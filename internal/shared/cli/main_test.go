@@ -88,11 +88,12 @@ func TestMainReportsAndMaps(t *testing.T) {
 
 // secretLike has a short flag given by the variables of its embedding.
 type secretLike struct {
-	Value string `name:"password" shortvar:""`
+	Value string `name:"password" shortvar:"short"`
+	Alt   string `name:"password-alt" hidden:"" shortvar:"alt"`
 }
 
 type embeds struct {
-	Admin secretLike `kong:"embed,set='short=w'"`
+	Admin secretLike `kong:"embed,set='short=w',set='alt=p'"`
 	Other secretLike `kong:"embed,prefix='other-'"`
 }
 
@@ -101,8 +102,8 @@ func (e *embeds) Run(context.Context, *Env) error { return nil }
 func TestShortFlagFromVars(t *testing.T) {
 	tool := &embeds{}
 	var stderr bytes.Buffer
-	code := Main(Program{Name: "tool"}, tool, []string{"-w", "pw", "--other-password", "o"}, &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr})
-	if code != 0 || tool.Admin.Value != "pw" || tool.Other.Value != "o" {
-		t.Errorf("exit %d, admin %q, other %q: %s", code, tool.Admin.Value, tool.Other.Value, stderr.String())
+	code := Main(Program{Name: "tool"}, tool, []string{"-w", "pw", "-p", "alt", "--other-password", "o"}, &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr})
+	if code != 0 || tool.Admin.Value != "pw" || tool.Admin.Alt != "alt" || tool.Other.Value != "o" {
+		t.Errorf("exit %d, admin %q, alt %q, other %q: %s", code, tool.Admin.Value, tool.Admin.Alt, tool.Other.Value, stderr.String())
 	}
 }

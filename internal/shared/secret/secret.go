@@ -20,11 +20,17 @@ import (
 //	Bind secret.Flags `kong:"embed,prefix='bind-',set='what=bind password',set='envvar=SXUSERS_BIND_PASSWORD'"`
 //
 // gives --bind-password and --bind-password-file. set='short=p' adds -p to
-// the password flag (cli.Main applies it). The kong:"..." form holds the
-// several set tags that separate tags could not (go vet allows a key once).
+// the password flag and set='alt=w' a second short form, -w, for the same
+// password (cli.Main applies both): the seeds' scripts took the password as
+// -w (sxapiprep.py) and -p (Open-Xchange's), and both work wherever a tool
+// takes one. The kong:"..." form holds the several set tags that separate
+// tags could not (go vet allows a key once).
 type Flags struct {
-	Value string `name:"password" shortvar:"" placeholder:"PW" help:"The ${what} (prefer the password file or $${${envvar}})."`
-	File  string `name:"password-file" type:"existingfile" placeholder:"FILE" help:"File whose first line is the ${what}."`
+	Value string `name:"password" shortvar:"short" placeholder:"PW" help:"The ${what} (prefer the password file or $${${envvar}})."`
+	// Alt is the same flag under the other short name; hidden, since
+	// --help shows it once, under Value.
+	Alt  string `name:"password-alt" hidden:"" shortvar:"alt" placeholder:"PW"`
+	File string `name:"password-file" type:"existingfile" placeholder:"FILE" help:"File whose first line is the ${what}."`
 }
 
 // Want says what a password is for and where else it may come from.
@@ -48,6 +54,12 @@ var ErrMissing = errors.New("no password given")
 // So does a password file that its group or others may read, as ssh warns
 // of a private key file.
 func (f Flags) Resolve(w Want, env *cli.Env, stdinIsData bool) (string, error) {
+	if f.Value != "" && f.Alt != "" && f.Value != f.Alt {
+		return "", fmt.Errorf("%s: given twice, with two values", w.What)
+	}
+	if f.Value == "" {
+		f.Value = f.Alt
+	}
 	if f.Value != "" {
 		env.Warnf(w.Tool, "warning: the %s on the command line can be read by every local user (ps, /proc); use %s or $%s", w.What, fileFlag(w), w.Env)
 		return f.Value, nil

@@ -32,6 +32,9 @@ func TestResolve(t *testing.T) {
 		got, err    string
 	}{
 		{"flag wins", Flags{Value: "from-flag", File: file}, want, terminal, false, "from-flag", ""},
+		{"the other short form", Flags{Alt: "from-alt", File: file}, want, terminal, false, "from-alt", ""},
+		{"both short forms, one value", Flags{Value: "same", Alt: "same"}, want, terminal, false, "same", ""},
+		{"both short forms, two values", Flags{Value: "one", Alt: "two"}, want, terminal, false, "", "given twice"},
 		{"file next, first line only", Flags{File: file}, want, terminal, false, "from-file", ""},
 		{"env next", Flags{}, want, terminal, false, "from-env", ""},
 		{"terminal last", Flags{}, prompted, terminal, false, "typed", ""},
