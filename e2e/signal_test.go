@@ -301,3 +301,48 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestCtrlCOnPipeline: Ctrl-C on `ctxrows | ctxsplit` reaches both (the
+// terminal signals the whole foreground group); both exit 130, although
+// ctxrows' last write may meet the pipe ctxsplit closed (SIGPIPE, 141,
+// before).
+func TestCtrlCOnPipeline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: signal tests start the tools")
+	}
+	for round := range 5 {
+		dir := t.TempDir()
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := exec.Command(testenv.Binary(t, "ctxrows"), "-e", "100000000", "--password-file", writeSecret(t, "secret"))
+		rows.Stdout, rows.SysProcAttr = w, &syscall.SysProcAttr{Setpgid: true}
+		split := exec.Command(testenv.Binary(t, "ctxsplit"), "-n", "3", "-o", "s-")
+		split.Dir, split.Stdin = dir, r
+		var rowsErr, splitErr strings.Builder
+		rows.Stderr, split.Stderr = &rowsErr, &splitErr
+		if err := rows.Start(); err != nil {
+			t.Fatal(err)
+		}
+		split.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: rows.Process.Pid}
+		if err := split.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		w.Close()
+		waitFor(t, "shards open", func() bool { return shardsOpen(split) })
+		syscall.Kill(-rows.Process.Pid, syscall.SIGINT)
+		rows.Wait()
+		split.Wait()
+		for _, p := range []struct {
+			cmd    *exec.Cmd
+			stderr string
+		}{{rows, rowsErr.String()}, {split, splitErr.String()}} {
+			if code := shellExitStatus(p.cmd.ProcessState); code != 130 {
+				t.Errorf("round %d: %s exited %d, want 130; stderr:\n%s", round, filepath.Base(p.cmd.Path), code, tail(p.stderr, 500))
+			}
+		}
+	}
+}
+

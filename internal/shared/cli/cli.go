@@ -24,6 +24,7 @@ const (
 	ExitUsage       = 2   // bad usage, bad input or a fatal error: nothing (more) was done
 	ExitInterrupted = 130 // stopped by SIGINT after a clean summary
 	ExitTerminated  = 143 // stopped by SIGTERM after a clean summary
+	ExitBrokenPipe  = 141 // stdout's reader went away (as SIGPIPE would end it)
 )
 
 // Version is set at link time (-ldflags "-X provpipe/internal/shared/cli.Version=...").

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -62,7 +63,10 @@ func Main(p Program, tool Tool, args []string, env *Env) int {
 		env.Stdin = ctxio.Reader(ctx, stdin)
 		defer func() { env.Stdin = stdin }()
 	}
-	err = p.Fields.Rename(tool.Run(ctx, env))
+	err = afterSignal(ctx, p.Fields.Rename(tool.Run(ctx, env)))
+	if errors.Is(err, errBrokenPipe) {
+		return ExitBrokenPipe
+	}
 	if shouldReport(err) {
 		fmt.Fprintf(env.Stderr, "%s: %s\n", p.Name, printable(err.Error()))
 	}
@@ -125,12 +129,50 @@ func shouldReport(err error) bool {
 	return true
 }
 
+// errBrokenPipe: the reader of stdout went away, no signal came: the tool
+// ends quietly with the status SIGPIPE would have given it (`| head`).
+var errBrokenPipe = errors.New("broken pipe")
+
+// afterSignal is the error a tool's run ends with, seen in the light of a
+// signal. A Ctrl-C reaches every process of a pipeline: the reader of our
+// stdout may exit before we see our own SIGINT, and the write that meets
+// the closed pipe fails. The run was interrupted, whatever the write met,
+// so it ends as interrupted (130), with the bare cause: the tool's
+// summary has said it.
+func afterSignal(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, syscall.EPIPE) && ctx.Err() == nil {
+		// The kernel queued our SIGINT before the reader could exit;
+		// give its delivery a moment before calling this a plain EPIPE.
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+			return errBrokenPipe
+		}
+	}
+	var sig *SignalError
+	if cause := context.Cause(ctx); errors.As(cause, &sig) && !errors.As(err, &sig) {
+		if errors.Is(err, syscall.EPIPE) {
+			return cause
+		}
+		return fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
+}
+
 // signalContext is cancelled by the first SIGINT or SIGTERM, with a
-// *SignalError naming it as the cause.
+// *SignalError naming it as the cause. SIGPIPE is caught too, so that a
+// write to a closed pipe returns EPIPE to the tool (which tells a reader
+// gone after Ctrl-C from one gone on its own) instead of ending the
+// process.
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -141,6 +183,7 @@ func signalContext() (context.Context, func()) {
 	}()
 	return ctx, func() {
 		signal.Stop(sigs)
+		signal.Stop(pipes)
 		close(done)
 		cancel(nil)
 	}
