@@ -149,7 +149,7 @@ func TestTerminalNeverGarbled(t *testing.T) {
 }
 
 // TestRunsThatDoNothingSaySo: no users on input is exit 2; a folder missing
-// for every user is a warning naming it; a passwd file is not a user list;
+// for every user is a warning naming it and exit 1 (the rest was warmed); a passwd file is not a user list;
 // an account --exclude names is not reported again by each --done rerun.
 func TestRunsThatDoNothingSaySo(t *testing.T) {
 	srv, want := startSim(t, 3)
@@ -167,7 +167,8 @@ func TestRunsThatDoNothingSaySo(t *testing.T) {
 		t.Errorf("failed sxusers | sxwarm: exit %d, want 2: %s", pipe.code, pipe.stderr)
 	}
 	r = run(t, userNames(want), "sxwarm", append(base, "-F", "INBOX,Calender")...)
-	if r.code != 0 || !strings.Contains(r.stderr, `folder "Calender" is missing for every user (3 users)`) ||
+	if r.code != 1 || !strings.Contains(r.stderr, `folder "Calender" is missing for every user (3 users)`) ||
+		!strings.Contains(r.stderr, `sxwarm: -F "Calender": missing for every user, warmed for nobody`) ||
 		!strings.Contains(r.stderr, "User0 Test0 has: ") || !strings.Contains(r.stderr, "Sent Items") {
 		t.Errorf("misspelt folder: exit %d: %s", r.code, r.stderr)
 	}

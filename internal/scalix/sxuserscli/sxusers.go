@@ -93,9 +93,17 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		// The directory failed as a whole (a refused search): nothing was done.
 		return err
 	}
-	entries = directory.Dedup(filter.Apply(entries))
-	if len(entries) == 0 && failed+len(bad) > 0 {
+	entries = directory.Dedup(entries)
+	found := len(entries)
+	entries = filter.Apply(entries)
+	switch {
+	case found == 0 && failed+len(bad) > 0:
 		return fmt.Errorf("no users: every line or name was refused (%d), see above", failed+len(bad))
+	case found == 0:
+		// An empty list would warm nobody and look like success.
+		return fmt.Errorf("%s: no users in it (empty, or comments only)", c.directoryName())
+	case len(entries) == 0:
+		return fmt.Errorf("no users left: --exclude and --match left out all %s from %s", cli.Count(found, "user"), c.directoryName())
 	}
 	if !c.Quiet {
 		fmt.Fprintf(env.Stderr, "Searching for users... found %d.\n", len(entries))
@@ -243,4 +251,15 @@ The CN is the text before the first '/'; blanks are trimmed and runs of blanks b
   sxusers --ldap ldap://scalix.example.com --bind-dn cn=sxqueryadmin,o=scalix --bind-password-file q.pw --format csv
   sxusers -f users.list -U 'User0 Test0,S=Test3,S=Test4/G=User4'`},
 	}
+}
+
+// directoryName names the source for messages.
+func (c *Command) directoryName() string {
+	if c.directoryUsed == "" {
+		return "-U"
+	}
+	if c.directoryUsed == "-" {
+		return "stdin"
+	}
+	return c.directoryUsed
 }

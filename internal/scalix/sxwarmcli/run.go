@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +76,8 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 	if errors.As(runErr, &lre) {
 		return c.loginRefused(lre)
 	}
-	for _, f := range sum.MissingEverywhere() {
+	missing := sum.MissingEverywhere()
+	for _, f := range missing {
 		hint := "--all-folders --debug shows the names LIST gives"
 		if len(offered) > 0 {
 			hint = fmt.Sprintf("%s has: %s", offered[0], safetext.Escape(strings.Join(offered[1:], ", ")))
@@ -101,6 +103,10 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 		return cli.Interrupted(signalled, "") // the summary said it
 	case sum.Failed+sum.Partial > 0:
 		return &cli.PartialError{Failed: sum.Failed + sum.Partial, Total: sum.Done()}
+	case len(missing) > 0:
+		// A folder asked for and warmed for nobody: the rest was done, but
+		// a script must notice (exit 1), not read a warning it never sees.
+		return &cli.PartialError{Total: sum.Done(), Why: fmt.Sprintf("-F %s: missing for every user, warmed for nobody", quoteAll(missing))}
 	}
 	return nil
 }
@@ -147,4 +153,13 @@ func (c *Command) loginRefused(e *warm.LoginRefusedError) error {
 	return fmt.Errorf("login check: %w\n  sent: %s\n  nothing else was tried: check the admin password and --auth "+
 		"(mboxadmin: Scalix; master: Dovecot master user, --master-sep; authzid: SASL PLAIN on behalf of the user; "+
 		"user: each user's own password); if only this user is wrong, --exclude it", e, c.loginForm(e.User.Login))
+}
+
+// quoteAll quotes each name and joins them with commas.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ",")
 }

@@ -30,7 +30,8 @@ const (
 // Version is set at link time (-ldflags "-X provpipe/internal/shared/cli.Version=...").
 var Version = "dev"
 
-// PartialError reports that some items failed while the others were done; it
+// PartialError reports that some items failed while the others were done
+// (or, with Failed 0, that a part of each was not done: Why says which); it
 // maps to exit 1. Its message is a summary: the per-item errors were already
 // reported as they happened.
 type PartialError struct {
@@ -39,6 +40,9 @@ type PartialError struct {
 }
 
 func (e *PartialError) Error() string {
+	if e.Failed == 0 && e.Why != "" {
+		return e.Why // nothing failed as a whole; Why says what did not get done
+	}
 	msg := fmt.Sprintf("%d of %d failed", e.Failed, e.Total)
 	if e.Why != "" {
 		msg += "; " + e.Why
