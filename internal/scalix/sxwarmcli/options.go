@@ -14,12 +14,15 @@ import (
 
 // warmer builds the IMAP or Platform API warmer and the check that its
 // server can be reached.
-func (c *Command) warmer() (warm.Warmer, func() error, error) {
+// warmer checks the flags together and builds the warmer they describe.
+// With askPassword false it makes every check but finding the password
+// (--dry-run: everything a run checks before it connects, no prompt).
+func (c *Command) warmer(askPassword bool) (warm.Warmer, func() error, error) {
 	if c.Via == "platform" {
 		if c.Fetch != "" || c.Profile != "default" || c.Check {
 			return nil, nil, fmt.Errorf("--fetch, --profile and --check are for IMAP; the Platform API reads what it reads")
 		}
-		p, err := c.platform()
+		p, err := c.platform(askPassword)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -28,7 +31,7 @@ func (c *Command) warmer() (warm.Warmer, func() error, error) {
 	if c.API != "" || c.Realm != "" {
 		return nil, nil, fmt.Errorf("--api and --realm are for --via platform")
 	}
-	cfg, err := c.config()
+	cfg, err := c.config(askPassword)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +60,7 @@ func skipSet(names []string) map[string]bool {
 	return out
 }
 
-func (c *Command) config() (*imapwarm.Config, error) {
+func (c *Command) config(askPassword bool) (*imapwarm.Config, error) {
 	cfg := &imapwarm.Config{
 		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
 		Admin: c.User, Auth: imapwarm.Auth(c.Auth), MasterSep: c.MasterSep,
@@ -81,6 +84,9 @@ func (c *Command) config() (*imapwarm.Config, error) {
 	}
 	if c.User == "" {
 		return nil, fmt.Errorf("--auth %s needs the admin account: -u ADMIN", c.Auth)
+	}
+	if !askPassword {
+		return cfg, nil
 	}
 	pw, err := c.password()
 	if err != nil {
@@ -191,7 +197,7 @@ func splitList(s string) []string {
 }
 
 // platform builds the Platform API warmer from the flags.
-func (c *Command) platform() (*platform.Client, error) {
+func (c *Command) platform(askPassword bool) (*platform.Client, error) {
 	api, err := c.apiURL()
 	if err != nil {
 		return nil, err
@@ -214,9 +220,11 @@ func (c *Command) platform() (*platform.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw, err := c.password()
-	if err != nil {
-		return nil, err
+	pw := ""
+	if askPassword {
+		if pw, err = c.password(); err != nil {
+			return nil, err
+		}
 	}
 	cfg := platform.Config{
 		API: api, Admin: c.User, Password: pw, Login: c.APILogin, Realm: c.Realm,

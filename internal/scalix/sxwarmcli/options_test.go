@@ -76,7 +76,7 @@ func TestIMAPConfig(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := parsed(t, c.tty, c.vars, c.args...)
-			w, _, err := cmd.warmer()
+			w, _, err := cmd.warmer(true)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error %v, want %q", err, c.err)
@@ -125,7 +125,7 @@ func TestPlatformURL(t *testing.T) {
 	for _, c := range cases {
 		args := append([]string{"--via", "platform", "-u", "admin"}, c.args...)
 		cmd := parsed(t, false, pw, args...)
-		_, _, err := cmd.warmer()
+		_, _, err := cmd.warmer(true)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%q: error %v, want %q", c.args, err, c.err)

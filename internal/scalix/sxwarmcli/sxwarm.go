@@ -99,7 +99,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	if c.Report {
 		return c.report()
 	}
-	warmer, probe, err := c.warmer()
+	warmer, probe, err := c.warmer(true)
 	if err != nil {
 		return err
 	}
@@ -145,13 +145,11 @@ func (c *Command) report() error {
 }
 
 // dryRun lists the users a run would warm, with the login form of each,
-// as TSV: user, then the login or "skipped". No server is contacted and no
-// password is needed.
+// as TSV: user, then the login or "skipped". The flags get every check a
+// run makes before it connects; no server is contacted and no password is
+// asked for.
 func (c *Command) dryRun() error {
-	if _, err := c.foldersAndJobs(); err != nil {
-		return err
-	}
-	if _, err := c.fetchItems(); err != nil {
+	if _, _, err := c.warmer(false); err != nil {
 		return err
 	}
 	users, total, err := c.users()
