@@ -40,7 +40,7 @@ func TestContract(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:  "testdata",
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"status": status, "files": files},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"status": status, "files": files, "binary": binary},
 	})
 }
 
@@ -86,4 +86,20 @@ func files(ts *testscript.TestScript, neg bool, args []string) {
 	if !slices.Equal(got, want) {
 		ts.Fatalf("%s holds [%s], want [%s]", args[0], strings.Join(got, " "), strings.Join(want, " "))
 	}
+}
+
+// binary FILE N writes N bytes that are not text to FILE: an executable's
+// first bytes (NUL at offset 7), then every byte value in turn, quotes,
+// commas and line ends among them, as a binary file given by mistake has.
+func binary(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: binary FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	b := []byte("\x7fELF\x02\x01\x01")
+	for i := 0; len(b) < n; i++ {
+		b = append(b, byte(i))
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b[:n], 0o644))
 }

@@ -345,4 +345,3 @@ func TestCtrlCOnPipeline(t *testing.T) {
 		}
 	}
 }
-

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"provpipe/internal/shared/safetext"
 )
 
 // IDSet is a set of context ids within [Start, End], one bit each, so that
@@ -74,7 +76,12 @@ type CreatedLog struct {
 // is an error: a resume that skips nothing must not happen silently.
 func ReadCreated(r io.Reader, name string, set *IDSet) (CreatedLog, error) {
 	log := CreatedLog{Name: name}
-	sc := bufio.NewScanner(r)
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(4096)
+	if err := safetext.NotText(name, head); err != nil {
+		return log, err
+	}
+	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	first := ""
 	for sc.Scan() {
@@ -102,17 +109,9 @@ func ReadCreated(r io.Reader, name string, set *IDSet) (CreatedLog, error) {
 		return log, fmt.Errorf("%s: %w", name, err)
 	}
 	if log.Lines > 0 && log.Recognized == 0 {
-		return log, fmt.Errorf("%s: no line is createcontext's output (the first is %q); give the stdout and stderr of createcontext --csv-import", name, clip(first))
+		return log, fmt.Errorf("%s: no line is createcontext's output (the first is %s); give the stdout and stderr of createcontext --csv-import", name, safetext.Quote(first))
 	}
 	return log, nil
-}
-
-// clip shortens a line quoted in an error.
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
-	}
-	return s
 }
 
 // readLogLine reads one trimmed line: known when createcontext prints such

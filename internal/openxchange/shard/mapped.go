@@ -109,8 +109,10 @@ func (m *mapping) dropBehind() {
 }
 
 // guard runs f, a fault on the mapped input made its error: the file was
-// cut short while it was split. Each goroutine that touches the mapped
-// bytes runs under a guard of its own.
+// cut short while it was split. So is any other error once the file is
+// shorter than mapped: the rest of its last page reads as zeros, which
+// the reader would call a binary file. Each goroutine that touches the
+// mapped bytes runs under a guard of its own.
 func (m *mapping) guard(f func() error) (err error) {
 	if m == nil {
 		return f()
@@ -122,10 +124,23 @@ func (m *mapping) guard(f func() error) (err error) {
 			if !ok || !m.holds(fault.Addr()) {
 				panic(p)
 			}
-			err = fmt.Errorf("%s: the file got shorter while it was split (%d bytes when opened)", m.name, m.start+int64(len(m.data)))
+			err = m.shorter()
+		}
+		if err != nil && m.shrunk() {
+			err = m.shorter()
 		}
 	}()
 	return f()
+}
+
+func (m *mapping) shorter() error {
+	return fmt.Errorf("%s: the file got shorter while it was split (%d bytes when opened)", m.name, m.start+int64(len(m.data)))
+}
+
+// shrunk tells whether the file is now shorter than its mapping.
+func (m *mapping) shrunk() bool {
+	fi, err := m.file.Stat()
+	return err == nil && fi.Size() < m.start+int64(len(m.data))
 }
 
 // holds says whether addr is in the mapping.

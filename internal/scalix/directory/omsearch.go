@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"provpipe/internal/shared/safetext"
 )
 
 // What ParseOmsearch accepts, one entry per line (the seed makes these files
@@ -42,7 +44,7 @@ func (e *LineError) Error() string {
 	if e.Text == "" {
 		return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg)
 	}
-	return fmt.Sprintf("%s:%d: %s: %q", e.Name, e.Line, e.Msg, e.Text)
+	return fmt.Sprintf("%s:%d: %s: %s", e.Name, e.Line, e.Msg, safetext.Quote(e.Text))
 }
 
 // errPasswdLike refuses a line with a ':'. Its text is not echoed: a
@@ -55,7 +57,12 @@ const maxLine = 1 << 20
 // ParseOmsearch reads a listing. Lines that cannot be read are returned as
 // LineErrors next to the entries that could; a read error stops it.
 func ParseOmsearch(r io.Reader, name string) ([]Entry, []*LineError, error) {
-	sc := bufio.NewScanner(r)
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(4096)
+	if err := safetext.NotText(name, head); err != nil {
+		return nil, nil, err
+	}
+	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	var entries []Entry
 	var bad []*LineError

@@ -26,7 +26,7 @@ type Command struct {
 	cli.VersionFlag
 	Files []string `arg:"" optional:"" help:"Files of user names (one per line, or CSV with a login column); - is stdin (the default)."`
 	Users string   `short:"U" placeholder:"A,B,C" help:"Comma-separated user names, instead of files."`
-	Input string   `default:"auto" enum:"auto,lines,csv" help:"Input format: auto, lines or csv."`
+	Input string   `default:"auto" enum:"auto,lines,csv,jsonl" help:"Input format: auto (told by the first line), lines, csv (a login column) or jsonl (a login field), as sxusers writes them."`
 	Match string   `placeholder:"REGEX" help:"Warm only the users whose login matches this regular expression (the others keep their place in N of M)."`
 
 	Via      string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`

@@ -1,6 +1,9 @@
-// Package userlist reads the users sxwarm works on: one name per line, or
-// CSV with a header as `sxusers --format csv` writes it (column "login",
-// and "password" for per-user logins).
+// Package userlist reads the users sxwarm works on: one name per line, CSV
+// with a header as `sxusers --format csv` writes it (column "login", and
+// "password" for per-user logins), or JSON lines as `sxusers --format
+// jsonl` writes them. Input of another shape (omsearch's listing, CSV
+// without a login column, a binary file) is refused, with what it looks
+// like, rather than read as one user name per line.
 package userlist
 
 import (
@@ -14,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"provpipe/internal/shared/csvstream"
+	"provpipe/internal/shared/safetext"
 )
 
 // Entry is one user.
@@ -30,6 +34,7 @@ const (
 	Auto  Format = "auto"
 	Lines Format = "lines"
 	CSV   Format = "csv"
+	JSONL Format = "jsonl"
 )
 
 // maxLine bounds one input line.
@@ -52,32 +57,31 @@ func read(r io.Reader, name string, format Format) (entries []Entry, empty bool,
 	if _, err := br.Peek(1); err == io.EOF {
 		return nil, true, nil
 	}
+	head, _ := br.Peek(sniffBytes)
+	if err := safetext.NotText(name, head); err != nil {
+		return nil, false, err
+	}
 	entries, err = readFormat(br, name, format)
 	return entries, false, err
 }
 
+// sniffBytes is how much of an input its shape is judged by.
+const sniffBytes = 4096
+
 func readFormat(br *bufio.Reader, name string, format Format) ([]Entry, error) {
 	if format == Auto {
-		format = sniff(br)
-	}
-	if format == CSV {
-		return readCSV(br, name)
-	}
-	return readLines(br, name)
-}
-
-// sniff treats input whose first line is a CSV header naming a login column
-// as CSV.
-func sniff(br *bufio.Reader) Format {
-	head, _ := br.Peek(4096)
-	first, _, _ := strings.Cut(string(head), "\n")
-	first = strings.TrimSuffix(strings.TrimPrefix(first, "\xef\xbb\xbf"), "\r")
-	for _, col := range strings.Split(first, ",") {
-		if strings.Trim(col, `" `) == "login" && strings.Contains(first, ",") {
-			return CSV
+		var err error
+		if format, err = sniff(br, name); err != nil {
+			return nil, err
 		}
 	}
-	return Lines
+	switch format {
+	case CSV:
+		return readCSV(br, name)
+	case JSONL:
+		return readJSONL(br, name)
+	}
+	return readLines(br, name)
 }
 
 func readLines(br *bufio.Reader, name string) ([]Entry, error) {
@@ -166,7 +170,7 @@ func index(cols []string, want string) int {
 func CheckLogin(login string) error {
 	for _, r := range login {
 		if unicode.IsControl(r) {
-			return fmt.Errorf("user name %q holds control character %U", login, r)
+			return fmt.Errorf("user name %s holds control character %U", safetext.Quote(login), r)
 		}
 	}
 	return nil

@@ -30,6 +30,10 @@ func TestRead(t *testing.T) {
 		{"csv auto", "login,cn,surname,given,mail,formal\nu0,\"User0, Test0\",Test0,User0,,\n", Auto, []string{"u0"}, nil},
 		{"csv password", "login,password\nalice,\"p,w\"\n", Auto, []string{"alice"}, []string{"p,w"}},
 		{"lines forced on csv-looking", "login,x\n", Lines, []string{"login,x"}, nil},
+		{"lines forced on a CSV header", "name,x\n", Lines, []string{"name,x"}, nil},
+		{"names with commas are names", "Müller, Jörg\nTest0, User0\n", Auto, []string{"Müller, Jörg", "Test0, User0"}, nil},
+		{"sxusers jsonl", `{"login":"Jörg Müller","cn":"Jörg Müller","surname":"Müller","given":"Jörg","mail":""}` + "\n" + `{"login":"u1"}` + "\n", Auto, []string{"Jörg Müller", "u1"}, nil},
+		{"jsonl forced", `{"login":" a ","password":"p"}`, JSONL, []string{"a"}, []string{"p"}},
 		{"no final newline", "a\nb", Auto, []string{"a", "b"}, nil},
 		{"empty", "", Auto, nil, nil},
 	}
@@ -54,7 +58,13 @@ func TestRead(t *testing.T) {
 func TestReadErrors(t *testing.T) {
 	cases := []struct{ name, in, want string }{
 		{"bad utf8", "ok\n\xff\n", "in:2: user name is not valid UTF-8"},
-		{"csv no login", "name,x\n", ""},
+		{"csv no login", "name,x\nann,1\n", `in:1: this looks like CSV with the columns "name,x" but no login column`},
+		{"omsearch listing", "CN/IA-FORMAL\nsxadmin/CN=sxadmin/OU1=test9/OU2=scalix\n", `in:1: this looks like omsearch output ("CN/IA-FORMAL"), not a list of user names: pipe it through sxusers: sxusers -f in | sxwarm`},
+		{"omsearch lines", "# from omsearch\nUser0 Test0/S=Test0/G=User0/OU1=test9\n", "in:2: this looks like omsearch output"},
+		{"jsonl without login", `{"cn":"x"}` + "\n", `in:1: JSON line without a "login": "{\"cn\":\"x\"}"`},
+		{"jsonl broken", "{\"login\":\n", "in:1: not a JSON object"},
+		{"binary", "\x7fELF\x02\x01\x01\x00\x00rest", "in: not text (NUL byte at offset 7)"},
+		{"long line quoted short", "ok\n" + strings.Repeat("x", 5000) + "\x01\n", `(5001 bytes) holds control character U+0001`},
 		{"csv forced no login", "name,x\n", "no \"login\" column"},
 		{"csv wrong width", "login,cn\na\n", "in:2: record has 1 fields"},
 		{"csv empty login", "login,cn\n,x\n", "in:2: empty login"},
@@ -90,7 +100,7 @@ func TestInline(t *testing.T) {
 }
 
 func TestControlCharactersRefused(t *testing.T) {
-	for _, in := range []string{"ok\nbad\x00name\n", "ok\nesc\x1b[31m\n", "login\nok\n\"a\x01b\"\n"} {
+	for _, in := range []string{"ok\nbad\x02name\n", "ok\nesc\x1b[31m\n", "login\nok\n\"a\x01b\"\n"} {
 		_, err := Read(strings.NewReader(in), "list", Auto)
 		if err == nil || !strings.Contains(err.Error(), "list:") || !strings.Contains(err.Error(), "control character") {
 			t.Errorf("%q: error %v, want the line named", in, err)

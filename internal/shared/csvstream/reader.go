@@ -12,6 +12,8 @@ import (
 	"io"
 	"math/bits"
 	"unicode/utf8"
+
+	"provpipe/internal/shared/safetext"
 )
 
 // DefaultMaxRecord bounds a single record. A stray quote would otherwise make
@@ -314,16 +316,33 @@ func (r *Reader) dropBOM() error {
 	if r.bomChecked {
 		return nil
 	}
-	for r.end-r.start < 3 && !r.eof {
+	// The first textHead bytes (or all, if fewer), whatever the reads
+	// or windows gave: the check for a binary file sees the same bytes
+	// however the input arrives.
+	for r.end-r.start < textHead && !r.eof {
 		if err := r.fill(); err != nil {
 			return err
 		}
 	}
 	r.bomChecked = true
+	if err := r.notText(); err != nil {
+		// Said before any parse error: a binary file's bytes make
+		// nonsense of quotes and line ends.
+		r.eof, r.readErr, r.start, r.end = true, err, 0, 0
+		return err
+	}
 	if bytes.HasPrefix(r.buf[r.start:r.end], []byte("\xef\xbb\xbf")) {
 		r.start += 3
 	}
 	return nil
+}
+
+// textHead is how many of the input's first bytes are checked for a NUL.
+const textHead = 4096
+
+// notText checks the input's first bytes for a NUL byte.
+func (r *Reader) notText() error {
+	return safetext.NotText(r.name, r.buf[r.start:min(r.end, r.start+textHead)])
 }
 
 // errNeedMore says the buffer ends inside the record being scanned.

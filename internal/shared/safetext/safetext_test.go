@@ -1,6 +1,8 @@
 package safetext
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -45,4 +47,36 @@ func FuzzEscapeRoundTrip(f *testing.F) {
 			t.Fatalf("Unescape(Escape(%q)) = %q", s, back)
 		}
 	})
+}
+
+func TestQuote(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes, a rune cut would be invalid
+	cases := []struct{ in, want string }{
+		{"short", `"short"`},
+		{"tab\there", `"tab\there"`},
+		{long, `"` + strings.Repeat("é", 40) + `"... (200 bytes)`},
+		{strings.Repeat("\x00", 100), `"` + strings.Repeat(`\x00`, 80) + `"... (100 bytes)`},
+	}
+	for _, c := range cases {
+		if got := Quote(c.in); got != c.want {
+			t.Errorf("Quote(%.20q...) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestNotText(t *testing.T) {
+	cases := []struct {
+		head string
+		want string
+	}{
+		{"login\nann\n", ""},
+		{"\x7fELF\x02\x01\x01\x00\x00", "f: not text (NUL byte at offset 7)"},
+		{"\x00", "f: not text (NUL byte at offset 0)"},
+	}
+	for _, c := range cases {
+		err := NotText("f", []byte(c.head))
+		if got := fmt.Sprint(err); (err == nil) != (c.want == "") || err != nil && got != c.want {
+			t.Errorf("NotText(%q) = %v, want %q", c.head, err, c.want)
+		}
+	}
 }
