@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/emersion/go-imap/v2"
@@ -294,16 +296,83 @@ func statusError(rest []byte) error {
 // is replayed). talk is plain, traced when debugging; plain is untraced,
 // for the handshake.
 func startTLS(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
-	fail := func(err error) (net.Conn, error) {
-		return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
-	}
 	r := &lineReader{c: talk}
+	if _, err := readGreeting(r, cfg); err != nil {
+		return nil, err
+	}
+	return upgrade(r, talk, plain, cfg)
+}
+
+// startTLSOrRefuse protects a connection to a host that is not loopback
+// before any password is sent: with STARTTLS when the server offers it,
+// else not at all, an error saying how to go on (the operator's
+// --send-password-in-clear is the only way to send it in clear).
+func startTLSOrRefuse(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
+	r := &lineReader{c: talk}
+	greeting, err := readGreeting(r, cfg)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := capabilities(r, talk, greeting)
+	if err != nil {
+		return nil, classify(fmt.Errorf("CAPABILITY of %s: %w", cfg.Addr, err))
+	}
+	if !slices.Contains(caps, "STARTTLS") {
+		return nil, &CleartextError{Addr: cfg.Addr}
+	}
+	return upgrade(r, talk, plain, cfg)
+}
+
+// CleartextError refuses to send a password in clear to a host that is
+// not loopback and offers no STARTTLS. It is no transient failure: every
+// user would meet it.
+type CleartextError struct{ Addr string }
+
+func (e *CleartextError) Error() string {
+	return fmt.Sprintf("%s is not this machine and offers no STARTTLS: the password would cross the network in clear; use --ssl (port 993), or --send-password-in-clear if the network between is trusted", e.Addr)
+}
+
+func readGreeting(r *lineReader, cfg *Config) ([]byte, error) {
 	greeting, err := r.line()
 	if err != nil {
-		return fail(err)
+		return nil, classify(fmt.Errorf("greeting of %s: %w", cfg.Addr, err))
 	}
 	if !bytes.HasPrefix(greeting, []byte("* OK")) {
-		return fail(fmt.Errorf("greeting %q", greeting))
+		return nil, classify(fmt.Errorf("greeting of %s: %q", cfg.Addr, greeting))
+	}
+	return greeting, nil
+}
+
+// capabilities are the server's, from its greeting's CAPABILITY code or,
+// without one, from a CAPABILITY command; upper case.
+func capabilities(r *lineReader, talk net.Conn, greeting []byte) ([]string, error) {
+	if _, rest, ok := bytes.Cut(greeting, []byte("[CAPABILITY ")); ok {
+		list, _, _ := bytes.Cut(rest, []byte("]"))
+		return strings.Fields(strings.ToUpper(string(list))), nil
+	}
+	if _, err := talk.Write([]byte("PPC CAPABILITY\r\n")); err != nil {
+		return nil, err
+	}
+	var caps []string
+	for {
+		line, err := r.line()
+		if err != nil {
+			return nil, err
+		}
+		if list, ok := bytes.CutPrefix(line, []byte("* CAPABILITY ")); ok {
+			caps = strings.Fields(strings.ToUpper(string(list)))
+		}
+		if rest, ok := bytes.CutPrefix(line, []byte("PPC ")); ok {
+			return caps, statusError(rest)
+		}
+	}
+}
+
+// upgrade sends STARTTLS and shakes hands; go-imap then reads a neutral
+// greeting.
+func upgrade(r *lineReader, talk, plain net.Conn, cfg *Config) (net.Conn, error) {
+	fail := func(err error) (net.Conn, error) {
+		return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
 	}
 	if _, err := talk.Write([]byte("PPS STARTTLS\r\n")); err != nil {
 		return fail(err)
@@ -320,7 +389,12 @@ func startTLS(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
 			break
 		}
 	}
-	tc := tls.Client(plain, cfg.TLSConfig)
+	conf := cfg.TLSConfig
+	if conf == nil { // upgraded on our own (needsTLS): verified as always
+		host, _, _ := net.SplitHostPort(cfg.Addr)
+		conf = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	tc := tls.Client(plain, conf)
 	if err := tc.Handshake(); err != nil {
 		return nil, fmt.Errorf("TLS with %s: %w", cfg.Addr, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"provpipe/internal/scalix/warm"
+	"provpipe/internal/shared/tlsconf"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -56,6 +57,30 @@ type Config struct {
 	Fetch          string // FETCH items (see CheckFetchItems); "" is the default profile
 	LoginOnly      bool   // log in and out, warm nothing (sxwarm --check)
 	Debug          io.Writer
+	// CleartextOK lets a plain connection to a host that is not loopback
+	// carry the password (sxwarm --send-password-in-clear). Without it
+	// such a connection is upgraded with STARTTLS, or refused.
+	CleartextOK bool
+	// loopback tells whether a host is this machine; tests make a
+	// loopback server stand for a remote one.
+	loopback func(host string) bool
+}
+
+// needsTLS: a plain connection that would carry a password to another
+// machine.
+func (cfg *Config) needsTLS() bool {
+	if cfg.TLS != Plain || cfg.CleartextOK {
+		return false
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		host = cfg.Addr
+	}
+	loopback := cfg.loopback
+	if loopback == nil {
+		loopback = tlsconf.IsLoopback
+	}
+	return !loopback(host)
 }
 
 // session is one connection, logged in as one user.
@@ -123,6 +148,13 @@ func secure(nc net.Conn, cfg *Config, trace string) (net.Conn, error) {
 		return traced(tc), nil
 	case StartTLS:
 		tc, err := startTLS(traced(nc), nc, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return traced(tc), nil
+	}
+	if cfg.needsTLS() {
+		tc, err := startTLSOrRefuse(traced(nc), nc, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package imapwarm
 
 import (
+	"errors"
 	"fmt"
 
 	"provpipe/internal/scalix/warm"
@@ -49,6 +50,10 @@ func Probe(cfg *Config) error {
 	quick := *cfg
 	quick.Debug = nil
 	s, err := connect(&quick, "")
+	var clear *CleartextError
+	if errors.As(err, &clear) {
+		return err // reached, and refused on our side
+	}
 	if err != nil {
 		return fmt.Errorf("cannot reach IMAP server %s: %w", cfg.Addr, err)
 	}

@@ -32,6 +32,7 @@ import (
 
 	"provpipe/internal/scalix/warm"
 	"provpipe/internal/shared/field"
+	"provpipe/internal/shared/tlsconf"
 )
 
 // DefaultLogin is the default --api-login template.
@@ -51,6 +52,9 @@ type Config struct {
 	Connect   time.Duration // connecting; 0: 10s
 	TLSConfig *tls.Config
 	Debug     io.Writer // request trace, credentials redacted
+	// CleartextOK lets the credentials go over http to a host that is not
+	// loopback (sxwarm --send-password-in-clear).
+	CleartextOK bool
 }
 
 // Client warms users through the API. It implements warm.Warmer.
@@ -64,6 +68,11 @@ func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.API)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, field.Errorf("API", "%q: want http(s)://HOST[:PORT]/api", cfg.API)
+	}
+	if u.Scheme == "http" && !cfg.CleartextOK && !tlsconf.IsLoopback(u.Hostname()) {
+		// Basic sends the password itself, Digest a hash open to an
+		// offline guess: either way not over a network in clear.
+		return nil, field.Errorf("API", "%s: http to a host that is not this machine would send the admin's credentials in clear; use https (--ssl), or --send-password-in-clear if the network between is trusted", cfg.API)
 	}
 	cfg.API = strings.TrimSuffix(cfg.API, "/")
 	if cfg.Login == "" {

@@ -5,6 +5,7 @@ package sxuserscli
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"time"
 
@@ -23,8 +24,9 @@ type Command struct {
 	Users    string `short:"U" placeholder:"NAMES" help:"Comma-separated names, '[Given] Surname' or 'S=Surname[/G=Given]'; resolved against -f, --ldap or --omsearch when given, else written as given."`
 	Omsearch string `placeholder:"PATH" help:"omsearch to run (default: omsearch on PATH, else /opt/scalix/bin/omsearch)."`
 
-	LDAP     string `name:"ldap" placeholder:"URL" help:"Search this LDAP directory (ldap://HOST[:PORT] or ldaps://...)."`
-	StartTLS bool   `name:"starttls" help:"Upgrade the LDAP connection with StartTLS."`
+	LDAP                string `name:"ldap" placeholder:"URL" help:"Search this LDAP directory (ldap://HOST[:PORT] or ldaps://...)."`
+	StartTLS            bool   `name:"starttls" help:"Upgrade the LDAP connection with StartTLS."`
+	SendPasswordInClear bool   `help:"Bind with the password over ldap:// without --starttls to a host that is not this machine: only on a network you trust."`
 	tlsconf.Flags
 	Base        string        `default:"o=Scalix" help:"Search base."`
 	BindDN      string        `name:"bind-dn" placeholder:"DN" help:"Bind as DN (Scalix: cn=sxqueryadmin,o=scalix); anonymous when empty."`
@@ -227,11 +229,25 @@ func (c *Command) openLDAP() (*ldapdir.Dir, error) {
 	}
 	cfg.TLSConfig = tlsConf
 	if c.BindDN != "" {
+		if err := c.bindProtected(); err != nil {
+			return nil, err
+		}
 		if cfg.BindPassword, err = c.Bind.Resolve(bindPassword, c.env, false); err != nil {
 			return nil, err
 		}
 	}
 	return ldapdir.Open(cfg)
+}
+
+// bindProtected refuses a simple bind that would send the bind password in
+// clear to another machine: ldap:// without --starttls, to a host that is
+// not loopback, unless --send-password-in-clear.
+func (c *Command) bindProtected() error {
+	u, err := url.Parse(c.LDAP)
+	if err != nil || u.Scheme != "ldap" || c.StartTLS || c.SendPasswordInClear || tlsconf.IsLoopback(u.Hostname()) {
+		return nil // ldapdir words a bad URL
+	}
+	return fmt.Errorf("--ldap %s: a bind to a host that is not this machine would send the bind password in clear; use --starttls or ldaps://, or --send-password-in-clear if the network between is trusted", c.LDAP)
 }
 
 // ManSections adds to the man page what --help has no room for.

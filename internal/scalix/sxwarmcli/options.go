@@ -160,15 +160,20 @@ func (c *Command) readsStdin() bool {
 	return false
 }
 
+// tls sets how the connection is protected. A plain one gets the TLS
+// settings too: to a host that is not loopback it is upgraded with
+// STARTTLS when offered (or refused), unless --send-password-in-clear.
 func (c *Command) tls(cfg *imapwarm.Config) error {
 	switch {
 	case c.SSL:
 		cfg.TLS = imapwarm.ImplicitTLS
 	case c.StartTLS:
 		cfg.TLS = imapwarm.StartTLS
-	default:
-		return nil
 	}
+	if c.SendPasswordInClear && cfg.TLS != imapwarm.Plain {
+		return fmt.Errorf("--send-password-in-clear is for a plain connection; --ssl and --starttls protect the password")
+	}
+	cfg.CleartextOK = c.SendPasswordInClear
 	host, _, _ := net.SplitHostPort(cfg.Addr)
 	tc, err := c.TLSConfig(host)
 	cfg.TLSConfig = tc
@@ -229,6 +234,7 @@ func (c *Command) platform(askPassword bool) (*platform.Client, error) {
 	cfg := platform.Config{
 		API: api, Admin: c.User, Password: pw, Login: c.APILogin, Realm: c.Realm,
 		Folders: folders, All: c.AllFolders, PageSize: c.PageSize, Timeout: c.Timeout, Connect: c.ConnectTimeout, TLSConfig: tc,
+		CleartextOK: c.SendPasswordInClear,
 	}
 	if c.Debug {
 		cfg.Debug = c.env.Stderr

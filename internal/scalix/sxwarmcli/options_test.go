@@ -105,7 +105,8 @@ func want(ok bool, format string, args ...any) string {
 }
 
 // TestPlatformURL: --api as given, or built from a host; the flags that
-// mean nothing to the Platform API are refused by name.
+// mean nothing to the Platform API are refused by name; http to a host
+// that is not this machine only with --send-password-in-clear.
 func TestPlatformURL(t *testing.T) {
 	pw := map[string]string{"SXWARM_PASSWORD": "x"}
 	cases := []struct {
@@ -113,7 +114,10 @@ func TestPlatformURL(t *testing.T) {
 		url  string
 		err  string
 	}{
-		{[]string{"--api", "scalix.example.com:8080"}, "http://scalix.example.com:8080/api", ""},
+		{[]string{"--api", "scalix.example.invalid:8080", "--send-password-in-clear"}, "http://scalix.example.invalid:8080/api", ""},
+		{[]string{"--api", "scalix.example.invalid:8080"}, "", "http://scalix.example.invalid:8080/api: http to a host that is not this machine would send the admin's credentials in clear"},
+		{[]string{"--api", "http://127.0.0.1:8080/api"}, "http://127.0.0.1:8080/api", ""},
+		{[]string{"--api", "localhost:8080"}, "http://localhost:8080/api", ""},
 		{[]string{"--api", "scalix.example.com", "--ssl"}, "https://scalix.example.com/api", ""},
 		{[]string{"--api", "https://h/api/"}, "https://h/api/", ""},
 		{[]string{"--api", "http://h/api", "--ssl"}, "", "--ssl with an http:// --api"},

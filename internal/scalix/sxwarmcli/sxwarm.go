@@ -29,10 +29,11 @@ type Command struct {
 	Input string   `default:"auto" enum:"auto,lines,csv,jsonl" help:"Input format: auto (told by the first line), lines, csv (a login column) or jsonl (a login field), as sxusers writes them."`
 	Match string   `placeholder:"REGEX" help:"Warm only the users whose login matches this regular expression (the others keep their place in N of M)."`
 
-	Via      string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
-	Host     string `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
-	SSL      bool   `short:"S" help:"Implicit TLS for IMAP (port 993); https for --api HOST." xor:"tls"`
-	StartTLS bool   `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
+	Via                 string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
+	Host                string `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
+	SSL                 bool   `short:"S" help:"Implicit TLS for IMAP (port 993); https for --api HOST." xor:"tls"`
+	StartTLS            bool   `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
+	SendPasswordInClear bool   `help:"Send the password without TLS to a host that is not this machine (IMAP LOGIN on a server without STARTTLS, the Platform API over http): only on a network you trust."`
 	tlsconf.Flags
 	ConnectTimeout time.Duration `default:"10s" help:"Timeout for connecting."`
 	Timeout        time.Duration `default:"60s" help:"Fail an IMAP command that makes no progress for this long (with --via platform: one HTTP request)."`
