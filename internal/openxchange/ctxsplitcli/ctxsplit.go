@@ -76,6 +76,10 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	set := outfiles.New(c.Force)
 	set.RemoveOnCommit(stale...)
 	res, err := shard.Split(ctx, in, name, opt, set)
+	if n := set.Swept(); n > 0 {
+		// Said whatever follows: they held the passwords of a killed run.
+		env.Warnf("ctxsplit", "removed %s left by an earlier run that was killed", cli.Count(n, "temporary shard file"))
+	}
 	if err == nil {
 		err = set.Commit()
 	}

@@ -36,6 +36,8 @@ type Set struct {
 	obsolete  []string // removed once the set is in place
 	overwrite bool
 	done      bool
+	swept     map[string]bool // temporary-name patterns swept
+	removed   int             // stale temporaries removed by the sweeps
 	// Sync makes Commit fsync each file before renaming it, so the result
 	// survives a power cut; it costs time on large outputs.
 	Sync bool
@@ -66,7 +68,7 @@ func (s *Set) Create(path string, bufSize int) (*File, error) {
 	if err := CheckFree([]string{path}, s.overwrite); err != nil {
 		return nil, err
 	}
-	tmp, unnamed, err := openTemp(path)
+	tmp, unnamed, err := s.openTemp(path)
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
@@ -83,17 +85,63 @@ func (s *Set) Create(path string, bufSize int) (*File, error) {
 }
 
 // openTemp opens the file that becomes path on Commit: unnamed where the
-// system allows it, else named ".BASE.*.tmp" beside path.
-func openTemp(path string) (*os.File, bool, error) {
+// system allows it, else named ".BASE.*.tmp" beside path, locked while
+// open, after the stale ones of that name (left by a killed run) are
+// removed.
+func (s *Set) openTemp(path string) (*os.File, bool, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	if f, ok, err := openUnnamed(dir); ok || err != nil {
-		return f, ok, err
+	if unnamedFiles {
+		if f, ok, err := openUnnamed(dir); ok || err != nil {
+			return f, ok, err
+		}
 	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	return f, false, err
+	pattern := "." + base + ".*.tmp"
+	if err := s.sweep(dir, pattern); err != nil {
+		return nil, false, err
+	}
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := lockTemp(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, false, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return f, false, nil
+}
+
+// unnamedFiles is false in the tests of the named fallback.
+var unnamedFiles = true
+
+// sweep removes the stale temporaries of pattern in dir, once per set.
+func (s *Set) sweep(dir, pattern string) error {
+	key := filepath.Join(dir, pattern)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.swept[key] {
+		return nil
+	}
+	n, err := sweepStale(dir, pattern)
+	if s.swept == nil {
+		s.swept = map[string]bool{}
+	}
+	s.swept[key], s.removed = true, s.removed+n
+	if err != nil {
+		return fmt.Errorf("remove stale temporary files %s: %w", key, err)
+	}
+	return nil
+}
+
+// Swept is how many temporary files left by earlier, killed runs the set
+// removed (only where files cannot be unnamed); the tool says so.
+func (s *Set) Swept() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.removed
 }
 
 // link gives the written file the name path; it fails if path exists.
