@@ -114,7 +114,8 @@ func terminalView(out string) []string {
 
 // TestTerminalNeverGarbled: text results on stdout and the progress line
 // on stderr share one terminal (under script(1)); no result line may show
-// progress text. For sxwarm itself and for make demo.
+// progress text. For sxwarm itself, for sxwarm piped into tee or cat (whose
+// writes sxwarm cannot clear a line for), and for make demo.
 func TestTerminalNeverGarbled(t *testing.T) {
 	script := testenv.RequireProgram(t, "script", "bsdutils")
 	srv, want := startSim(t, 30)
@@ -123,6 +124,10 @@ func TestTerminalNeverGarbled(t *testing.T) {
 	bin := filepath.Dir(testenv.Binary(t, "sxwarm"))
 	cases := map[string]string{
 		"sxwarm": fmt.Sprintf("%s/sxwarm --host %s -u admin -w adminpw --rate 200 users", bin, srv.Addr()),
+		// stdout down a pipe whose reader writes to the same terminal:
+		// progress comes as whole lines, never redrawn under tee's.
+		"sxwarm | tee": fmt.Sprintf("%s/sxwarm --host %s -u admin -w adminpw --rate 200 --format text --progress-every 20ms users | tee res.txt", bin, srv.Addr()),
+		"sxwarm | cat": fmt.Sprintf("%s/sxwarm --host %s -u admin -w adminpw --rate 200 --format text users | cat", bin, srv.Addr()),
 		"demo":   fmt.Sprintf("TMPDIR=%s PROVPIPE_BIN=%s bash %s", dir, bin, filepath.Join(testenv.RepoRoot(), "demo", "run.sh")),
 	}
 	result := regexp.MustCompile(`^(Skipping: |[^:]+ \(\d+ of \d+\)\.\.\. )`)

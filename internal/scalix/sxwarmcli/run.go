@@ -32,7 +32,11 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 		return err
 	}
 	var sum warmreport.Summary
-	progress := c.env.StderrTerminal && !c.Quiet
+	progress := c.env.Progress() == cli.ProgressInPlace && !c.Quiet
+	every := c.ProgressEvery
+	if every == 0 && c.env.Progress() == cli.ProgressLines && !c.Quiet {
+		every = progressLinesEvery
+	}
 	start := time.Now()
 	var writeErr error
 	lost := 0
@@ -40,8 +44,8 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
 		Skip: skipSet(c.Exclude), Strict: c.Strict, Of: total, CheckFirst: true, MaxFailures: c.MaxFailures}
 	var mu sync.Mutex // sum, shared with the --progress-every ticker
-	if c.ProgressEvery > 0 && !progress {
-		stopTicker := everyTick(c.ProgressEvery, func() {
+	if every > 0 && !progress {
+		stopTicker := everyTick(every, func() {
 			mu.Lock()
 			line := warmreport.ProgressLine(&sum, len(users), start)
 			mu.Unlock()
@@ -127,6 +131,10 @@ func (c *Command) destination() (io.Writer, func(), error) {
 	}
 	return f, func() { f.Close() }, nil
 }
+
+// progressLinesEvery is how often a whole progress line is printed on a
+// terminal stderr while stdout goes down a pipe (cli.ProgressLines).
+var progressLinesEvery = 10 * time.Second
 
 func (c *Command) warn(msg string) { c.env.Warnf("sxwarm", "%s", msg) }
 

@@ -70,7 +70,7 @@ type Command struct {
 	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --exclude), each with the login that would be sent; touch no server."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 
-	ProgressEvery time.Duration `placeholder:"DURATION" help:"Print a progress line to stderr this often when stderr is not a terminal (a log, GNU parallel), e.g. 30s."`
+	ProgressEvery time.Duration `placeholder:"DURATION" help:"Print a whole progress line to stderr this often (default: never when stderr is a log or GNU parallel; 10s on a terminal while stdout goes down a pipe, e.g. | tee), e.g. 30s."`
 
 	env *cli.Env
 }

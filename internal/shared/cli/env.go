@@ -22,6 +22,9 @@ type Env struct {
 	// Which streams are terminals: progress goes to a terminal stderr
 	// only, text output is the default on a terminal stdout.
 	StdinTerminal, StdoutTerminal, StderrTerminal bool
+	// StdoutPipe: stdout is a pipe or a socket, whose reader (tee, cat)
+	// may write to the terminal stderr draws on.
+	StdoutPipe bool
 
 	// ReadPassword reads a line from the terminal without echoing it;
 	// nil when stdin is not a terminal.
@@ -36,6 +39,7 @@ func OSEnv() *Env {
 		StdinTerminal:  isatty.IsTerminal(os.Stdin.Fd()),
 		StdoutTerminal: isatty.IsTerminal(os.Stdout.Fd()),
 		StderrTerminal: isatty.IsTerminal(os.Stderr.Fd()),
+		StdoutPipe:     isPipe(os.Stdout),
 	}
 	if e.StdinTerminal {
 		e.ReadPassword = func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) }
@@ -55,4 +59,37 @@ func (e *Env) Getenv(name string) string {
 // Warnf writes one whole diagnostic line to the tool's stderr.
 func (e *Env) Warnf(tool, format string, args ...any) {
 	Warnf(e.Stderr, tool, format, args...)
+}
+
+func isPipe(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
+}
+
+// Progress says how a tool shows its progress on stderr.
+type Progress int
+
+const (
+	// NoProgress: stderr is no terminal (a log, GNU parallel); a tool
+	// prints progress lines there only when asked (--progress-every).
+	NoProgress Progress = iota
+	// ProgressInPlace: one status line, redrawn where it stands, erased
+	// before each line of output reaches the same terminal.
+	ProgressInPlace
+	// ProgressLines: stderr is a terminal but stdout a pipe, whose reader
+	// (| tee, | cat) may write to that terminal too, at moments the tool
+	// does not know: a redrawn line would share screen lines with its
+	// output, so progress comes as whole lines, now and then.
+	ProgressLines
+)
+
+// Progress is the way to show progress for these streams.
+func (e *Env) Progress() Progress {
+	switch {
+	case !e.StderrTerminal:
+		return NoProgress
+	case e.StdoutPipe:
+		return ProgressLines
+	}
+	return ProgressInPlace
 }

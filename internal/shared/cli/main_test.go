@@ -107,3 +107,24 @@ func TestShortFlagFromVars(t *testing.T) {
 		t.Errorf("exit %d, admin %q, alt %q, other %q: %s", code, tool.Admin.Value, tool.Admin.Alt, tool.Other.Value, stderr.String())
 	}
 }
+
+// TestProgressRule: a redrawn progress line only where nothing else writes
+// to the terminal unseen; whole lines while stdout goes down a pipe.
+func TestProgressRule(t *testing.T) {
+	cases := []struct {
+		stdoutTerm, stderrTerm, stdoutPipe bool
+		want                               Progress
+	}{
+		{true, true, false, ProgressInPlace},  // both on the terminal
+		{false, true, false, ProgressInPlace}, // > file
+		{false, true, true, ProgressLines},    // | tee, | cat
+		{false, false, true, NoProgress},      // 2> log
+		{true, false, false, NoProgress},      // GNU parallel, stderr a file
+	}
+	for _, c := range cases {
+		e := &Env{StdoutTerminal: c.stdoutTerm, StderrTerminal: c.stderrTerm, StdoutPipe: c.stdoutPipe}
+		if got := e.Progress(); got != c.want {
+			t.Errorf("%+v: %v, want %v", c, got, c.want)
+		}
+	}
+}
