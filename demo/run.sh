@@ -35,4 +35,6 @@ show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | head -3"
 show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | ctxsplit -n 3 --by schema"
 show "wc -l contexts-*.csv"
 show "for f in contexts-*.csv; do printf '%s: ' \$f; tail -n +2 \$f | cut -d, -f13 | sort -u | tr -d '\"' | paste -sd' '; done"
-printf '\nEvery schema is provisioned from one file only; run them in parallel with:\n  %s\n' "parallel 'ADMIN_PASSWORD=\"\$MASTER_PW\" createcontext -A oxadminmaster --csv-import {}' ::: contexts-*.csv" >&2
+printf '\nEvery schema is provisioned from one file only. These files were made in a\ntemporary directory, now removed; on an Open-Xchange server, make them in a\nprivate directory (they hold the passwords) and import them in parallel:\n  %s\n  %s\nmake sandbox keeps a server and these files for you to paste the README into.\n' \
+  "CTXROWS_PASSWORD=\"\$PW\" ctxrows -e 10000 -d schemas.csv | ctxsplit -n 3 --by schema" \
+  "parallel 'ADMIN_PASSWORD=\"\$MASTER_PW\" createcontext -A oxadminmaster --csv-import {}' ::: contexts-*.csv" >&2

@@ -64,8 +64,8 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	}
 	stale := shard.StaleShards(c.Prefix, c.Shards)
 	if len(stale) > 0 && !c.Force {
-		return fmt.Errorf("%d files named like shards of %q are left from an earlier split (%s%s); 'parallel ::: %s*.csv' would import them too: remove them, or --force removes them with this split",
-			len(stale), c.Prefix, stale[0], more(stale), c.Prefix)
+		return fmt.Errorf("%s named like shards of %q %s left from an earlier split (%s%s); 'parallel ::: %s*.csv' would import them too: remove them, or --force removes them with this split",
+			cli.Count(len(stale), "file"), c.Prefix, isAre(len(stale)), stale[0], more(stale), c.Prefix)
 	}
 	in, name, err := cli.OpenInput(env, c.Input)
 	if err != nil {
@@ -100,7 +100,7 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 		env.Warnf("ctxsplit", "%s", w)
 	}
 	if len(stale) > 0 {
-		env.Warnf("ctxsplit", "removed %d files left from an earlier split (%s%s)", len(stale), stale[0], more(stale))
+		env.Warnf("ctxsplit", "removed %s left from an earlier split (%s%s)", cli.Count(len(stale), "file"), stale[0], more(stale))
 	}
 	return shard.WritePaths(env.Stdout, res, opt.By != "")
 }
@@ -116,7 +116,15 @@ func more(list []string) string {
 func (c *Command) ManSections() []cli.ManSection {
 	return []cli.ManSection{
 		{Title: "Output", Body: `Shards are PREFIX01.csv to PREFIXNN.csv (three digits from 100 shards on), each starting with the input's header, records byte for byte as read. Their paths are printed on stdout, one per line; a summary of records per shard goes to stderr. Existing shard files are not overwritten without --force, and nothing is renamed into place unless the whole input was valid.`},
-		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema | parallel -j 8 createcontext -A oxadminmaster -P "$MASTER_PW" --csv-import {}
+		{Title: "Examples", Body: `  ctxrows --password-file pw -e 100000 -d schemas.csv | ctxsplit -n 8 --by schema | parallel -j 8 'ADMIN_PASSWORD="$MASTER_PW" createcontext -A oxadminmaster --csv-import {}'
+      (8 shards for a schemas file of 8 schemas or more: no schema is in two shards)
   ctxsplit -n 4 -o batch- contexts.csv`},
 	}
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

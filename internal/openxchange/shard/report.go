@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"provpipe/internal/shared/cli"
 )
 
 // WritePaths prints the shard paths, one per line, in one write, so a
@@ -41,7 +43,7 @@ func WriteSummary(w io.Writer, tool string, res *Result, opt Options) {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "%s: %d records in %d shards\n", tool, res.Records, len(res.Shards))
+	fmt.Fprintf(&b, "%s: %s in %s\n", tool, cli.Count(int(res.Records), "record"), cli.Count(len(res.Shards), "shard"))
 	io.WriteString(w, b.String())
 }
 

@@ -102,7 +102,7 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 		return &cli.PartialError{Failed: sum.Failed + sum.Partial, Total: sum.Done(),
 			Why: fmt.Sprintf("stopped (--max-failures): %v; users not started are not reported (resume with --done)", strings.TrimPrefix(runErr.Error(), warm.ErrMaxFailures.Error()+": "))}
 	case writeErr != nil:
-		return fmt.Errorf("write results: %w; stopped, with the results of %d users warmed but not recorded (the next run with --done warms them again)", writeErr, lost)
+		return fmt.Errorf("write results: %w; stopped, with the results of %s warmed but not recorded (the next run with --done warms them again)", writeErr, cli.Count(lost, "user"))
 	case interrupted:
 		return cli.Interrupted(signalled, "") // the summary said it
 	case sum.Failed+sum.Partial > 0:

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"provpipe/internal/shared/cli"
 )
 
 // User statuses.
@@ -176,7 +178,7 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	close(queue)
 	wg.Wait()
 	if stoppedBy != "" {
-		return fmt.Errorf("%w: %d users failed with %s", ErrMaxFailures, plan.MaxFailures, stoppedBy)
+		return fmt.Errorf("%w: %s failed with %s", ErrMaxFailures, cli.Count(plan.MaxFailures, "user"), stoppedBy)
 	}
 	return nil
 }

@@ -321,7 +321,7 @@ type FolderStats struct {
 }
 
 func (f FolderStats) String() string {
-	return fmt.Sprintf("%-20s median %.3fs  p95 %.3fs  (%d folders)", f.Name+":", f.MedianSeconds, f.P95Seconds, f.Count)
+	return fmt.Sprintf("%-20s median %.3fs  p95 %.3fs  (%s)", f.Name+":", f.MedianSeconds, f.P95Seconds, cli.Count(f.Count, "folder"))
 }
 
 // Folders gives each folder name's median and p95 seconds, in first-seen order.

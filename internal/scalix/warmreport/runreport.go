@@ -77,7 +77,7 @@ func (rep *Report) Counts() string { return rep.counts }
 // failed, one per line: the output is itself a user list for the re-run.
 func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# sxwarm report of %s: %d users\n", strings.Join(rep.Files, ", "), rep.Users)
+	fmt.Fprintf(&b, "# sxwarm report of %s: %s\n", strings.Join(rep.Files, ", "), cli.Count(rep.Users, "user"))
 	fmt.Fprintf(&b, "# %s\n", rep.counts)
 	mb := float64(rep.Bytes) / 1e6
 	fmt.Fprintf(&b, "# %d messages, %.1f MB, %.1f s in folders (%.2f MB/s per session)\n", rep.Messages, mb, rep.Seconds, mb/max(rep.Seconds, 0.001))

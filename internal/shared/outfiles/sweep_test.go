@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // helperEnv makes the test binary a writer that is killed mid-write.
@@ -23,6 +24,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// writing keeps the helper's set reachable while it waits.
+var writing *Set
+
 // killedWriter writes a shard under a named temporary, says so on stdout
 // and waits to be killed.
 func killedWriter(dir string) {
@@ -34,8 +38,9 @@ func killedWriter(dir string) {
 	}
 	f.WriteString("contextid,password\n1,secret\n")
 	f.Flush()
+	writing = set // held, or the collector closes the file and its lock
 	os.Stdout.WriteString("writing\n")
-	select {}
+	time.Sleep(time.Hour) // not select{}: the runtime ends a process all of whose goroutines block
 }
 
 // TestKilledRunsTemporariesSwept: where files cannot be unnamed, a run
