@@ -10,7 +10,7 @@ GO        ?= go
 # The fuzz targets and how long each runs in `make fuzz`.
 FUZZTIME  ?= 20s
 
-.PHONY: build standins test unit lint bench demo sandbox install install-files fuzz clean
+.PHONY: build standins test skipsummary unit lint bench demo sandbox install install-files fuzz clean
 
 build: $(addprefix bin/,$(TOOLS))
 
@@ -25,9 +25,21 @@ standins: FORCE
 FORCE:
 
 # The test command of the README and of CI: lint, then every test, including
-# the differential tests against GNU split and the documented script.
+# the differential tests against GNU split and the documented script. It
+# ends with one line per suite skipped for want of a program (never in CI,
+# where a missing program fails), since go test shows nothing of a passing
+# package's skips.
 test: lint build standins
-	PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...
+	@skips=$$(mktemp); \
+	echo "PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./..."; \
+	PROVPIPE_SKIPS=$$skips PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...; status=$$?; \
+	$(MAKE) -s skipsummary SKIPS=$$skips; rm -f $$skips; exit $$status
+
+# skipsummary: one line per reason in $(SKIPS) (lines "reason<TAB>test",
+# written by testenv.Skip), with how many tests it skipped.
+skipsummary:
+	@sort $(SKIPS) | awk -F'\t' '{ n[$$1]++; if (!($$1 in first)) first[$$1] = $$2 } \
+		END { for (why in n) printf "make test: SKIPPED %d test%s (%s%s): %s\n", n[why], (n[why] > 1 ? "s" : ""), first[why], (n[why] > 1 ? ", ..." : ""), why }' | sort
 
 unit:
 	$(GO) test -count=1 -short ./...

@@ -61,3 +61,21 @@ func TestMakeInstall(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeTestNamesSkips: make test ends with one line per reason tests
+// were skipped for (testenv.Skip records them), with how many; none when
+// nothing was skipped.
+func TestMakeTestNamesSkips(t *testing.T) {
+	testenv.RequireProgram(t, "make", "make")
+	skips := filepath.Join(t.TempDir(), "skips")
+	os.WriteFile(skips, []byte("dovecot not found\tTestDovecot\nslapd not found\tTestSlapd/bind\ndovecot not found\tTestProfiles\n"), 0o644)
+	r := runIn(t, testenv.RepoRoot(), "", "make", "-s", "skipsummary", "SKIPS="+skips)
+	want := "make test: SKIPPED 1 test (TestSlapd/bind): slapd not found\nmake test: SKIPPED 2 tests (TestDovecot, ...): dovecot not found\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s%s", r.code, r.stdout, want, r.stderr)
+	}
+	os.WriteFile(skips, nil, 0o644)
+	if r = runIn(t, testenv.RepoRoot(), "", "make", "-s", "skipsummary", "SKIPS="+skips); r.code != 0 || r.stdout != "" {
+		t.Errorf("nothing skipped: exit %d, %q", r.code, r.stdout)
+	}
+}

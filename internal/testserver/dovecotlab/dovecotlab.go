@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"provpipe/internal/testserver/loopback"
+	"provpipe/internal/testserver/testenv"
 )
 
 // Master user and password of every lab.
@@ -114,7 +115,7 @@ func Start(dir string, logw io.Writer) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin, err := exec.LookPath("dovecot")
+	bin, err := testenv.FindProgram("dovecot")
 	if err != nil {
 		return nil, fmt.Errorf("dovecot not found (Debian package dovecot-imapd): %w", err)
 	}
