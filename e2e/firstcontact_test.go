@@ -128,7 +128,7 @@ func TestTerminalNeverGarbled(t *testing.T) {
 		// progress comes as whole lines, never redrawn under tee's.
 		"sxwarm | tee": fmt.Sprintf("%s/sxwarm --host %s -u admin -w adminpw --rate 200 --format text --progress-every 20ms users | tee res.txt", bin, srv.Addr()),
 		"sxwarm | cat": fmt.Sprintf("%s/sxwarm --host %s -u admin -w adminpw --rate 200 --format text users | cat", bin, srv.Addr()),
-		"demo":   fmt.Sprintf("TMPDIR=%s PROVPIPE_BIN=%s bash %s", dir, bin, filepath.Join(testenv.RepoRoot(), "demo", "run.sh")),
+		"demo":         fmt.Sprintf("TMPDIR=%s PROVPIPE_BIN=%s bash %s", dir, bin, filepath.Join(testenv.RepoRoot(), "demo", "run.sh")),
 	}
 	result := regexp.MustCompile(`^(Skipping: |[^:]+ \(\d+ of \d+\)\.\.\. )`)
 	for name, line := range cases {

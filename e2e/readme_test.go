@@ -1,15 +1,15 @@
 package e2e
 
 import (
-	"fmt"
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
-	"provpipe/internal/testserver/mailsim"
 	"provpipe/internal/testserver/oxsim"
 	"provpipe/internal/testserver/testenv"
 )
@@ -41,18 +41,24 @@ func readmeBlocks(t *testing.T) []shellBlock {
 	return blocks
 }
 
-// TestReadmeCommands runs every shell block of the README, in order, in one
-// directory, against stand-ins: the embedded IMAP server, a throwaway slapd,
-// the createcontext stand-in, GNU parallel with the local machine as the
-// only "host". A block must exit 0; a README shell block not marked for the
-// test fails it, so nothing shown goes untried.
+// TestReadmeCommands runs every shell block of the README as a person
+// pastes them: in order, in one sandbox made by make sandbox's own script
+// (demo/sandbox.sh: the embedded IMAP server, a throwaway slapd, the
+// createcontext stand-in with one platform for all blocks), each after
+// `. ./env.sh` in the sandbox directory. A block must exit 0 and no import
+// may meet a context an earlier block created; a README shell block not
+// marked for the test fails it, so nothing shown goes untried. Last, the
+// README's own command stops the sandbox, from inside it.
 func TestReadmeCommands(t *testing.T) {
 	testenv.RequireProgram(t, "parallel", "parallel")
+	testenv.RequireProgram(t, "slapd", "slapd")
 	blocks := readmeBlocks(t)
 	if len(blocks) < 5 {
 		t.Fatalf("found %d shell blocks in the README", len(blocks))
 	}
-	dir, env := readmeFixtures(t)
+	dir, pid := startSandbox(t)
+	// GNU parallel keeps its state under $HOME: one of the test's own.
+	env := append(os.Environ(), "HOME="+t.TempDir(), "LANG=C.UTF-8")
 	for _, b := range blocks {
 		switch b.info {
 		case "sh test":
@@ -63,14 +69,14 @@ func TestReadmeCommands(t *testing.T) {
 			t.Errorf("README.md:%d: shell block %q is not run by this test; mark it \"sh test\"", b.line, b.info)
 			continue
 		}
-		// Each block is a recipe of its own: on a fresh Open-Xchange platform.
-		state := filepath.Join(dir, fmt.Sprintf("oxstate-%d", b.line))
-		os.Mkdir(state, 0o700)
-		cmd := exec.Command("bash", "-euo", "pipefail", "-c", b.body)
-		cmd.Dir, cmd.Env = dir, append(env, "OXSIM_STATE="+state)
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", ". ./env.sh\n"+b.body)
+		cmd.Dir, cmd.Env = dir, env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Errorf("README.md:%d: %v\n%s\n--- output:\n%s", b.line, err, b.body, out)
+		}
+		if bytes.Contains(out, []byte("already exists")) {
+			t.Errorf("README.md:%d: an import met contexts an earlier block created:\n%s", b.line, tail(string(out), 600))
 		}
 	}
 	// What the blocks did, checked where it lands.
@@ -92,77 +98,85 @@ func TestReadmeCommands(t *testing.T) {
 		}
 	}
 	checkReadmeImports(t, dir, blocks)
+	stopSandboxAsReadmeSays(t, dir, env, pid)
 }
 
-// checkReadmeImports: each block that imports contexts created every one of
-// them exactly once, as its own createcontext output says too.
+// startSandbox runs make sandbox's script into a directory of the test's
+// own and returns that directory and the server's pid.
+func startSandbox(t *testing.T) (string, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "sandbox")
+	bin := filepath.Dir(testenv.Binary(t, "sxwarm"))
+	cmd := exec.Command("bash", filepath.Join(testenv.RepoRoot(), "demo", "sandbox.sh"))
+	cmd.Env = append(os.Environ(), "SANDBOX="+dir, "PROVPIPE_BIN="+bin, "STANDIN_BIN="+testenv.StandIns(t))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sandbox: %v\n%s", err, out)
+	}
+	pid := strings.TrimSpace(readFile(t, filepath.Join(dir, "imapdemo.pid")))
+	t.Cleanup(func() { exec.Command("kill", pid).Run() })
+	return dir, pid
+}
+
+// stopSandboxAsReadmeSays runs the README's stop command from inside the
+// sandbox, where the README sent the reader, and waits for the server to go.
+func stopSandboxAsReadmeSays(t *testing.T, dir string, env []string, pid string) {
+	t.Helper()
+	m := regexp.MustCompile("`(kill [^`]*imapdemo\\.pid[^`]*)`").FindStringSubmatch(readFile(t, filepath.Join(testenv.RepoRoot(), "README.md")))
+	if m == nil {
+		t.Fatal("README.md: no command that stops the sandbox")
+	}
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", ". ./env.sh\n"+m[1]+"\nwhile kill -0 "+pid+" 2>/dev/null; do sleep 0.05; done")
+	cmd.Dir, cmd.Env = dir, env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("README's %s, run in the sandbox: %v\n%s", m[1], err, out)
+	}
+}
+
+// checkReadmeImports: every context the blocks imported was created
+// exactly once on the sandbox's one platform, as many as the blocks' id
+// ranges add up to.
 func checkReadmeImports(t *testing.T, dir string, blocks []shellBlock) {
 	t.Helper()
-	sizeRE := regexp.MustCompile(`CTXROWS_PASSWORD="\$PW" ctxrows -e (\d+)`)
-	imports := 0
+	rangeRE := regexp.MustCompile(`CTXROWS_PASSWORD="\$PW" ctxrows (?:-s (\d+) )?-e (\d+)`)
+	imports, want := 0, 0
 	for _, b := range blocks {
-		m := sizeRE.FindStringSubmatch(b.body)
+		m := rangeRE.FindStringSubmatch(b.body)
 		if m == nil || !strings.Contains(b.body, "createcontext") {
 			continue
 		}
 		imports++
-		created, err := oxsim.Created(filepath.Join(dir, fmt.Sprintf("oxstate-%d", b.line)))
-		if err != nil {
-			t.Fatal(err)
+		first, last := 1, atoi(t, m[2])
+		if m[1] != "" {
+			first = atoi(t, m[1])
 		}
-		seen := map[int]bool{}
-		for _, c := range created {
-			if seen[c.ID] {
-				t.Errorf("README.md:%d: context %d created twice", b.line, c.ID)
-			}
-			seen[c.ID] = true
+		want += last - first + 1
+	}
+	created, err := oxsim.Created(filepath.Join(dir, "oxstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, c := range created {
+		if seen[c.ID] {
+			t.Errorf("context %d created twice", c.ID)
 		}
-		if fmt.Sprint(len(seen)) != m[1] {
-			t.Errorf("README.md:%d: %d contexts created, want %s", b.line, len(seen), m[1])
-		}
+		seen[c.ID] = true
+	}
+	if len(seen) != want {
+		t.Errorf("%d contexts created, want %d (the imports' id ranges)", len(seen), want)
 	}
 	if imports < 3 {
 		t.Errorf("found %d README blocks importing contexts, want at least 3", imports)
 	}
 }
 
-// readmeFixtures prepares the directory and environment the README's
-// commands expect.
-func readmeFixtures(t *testing.T) (string, []string) {
+func atoi(t *testing.T, s string) int {
 	t.Helper()
-	dir := t.TempDir()
-	const adminPW = "readme-admin-pw"
-	srv := mailsim.New(mailsim.Options{Admin: "sxadmin", AdminPassword: adminPW})
-	listing := "sxadmin/CN=sxadmin/OU1=demo\nsxqueryadmin/CN=sxqueryadmin/OU1=demo\n"
-	srv.AddUser("sxadmin", "", map[string]int{"INBOX": 2, "Calendar": 1, "Contacts": 1, "Sent Items": 1})
-	for i := 0; i < 30; i++ {
-		listing += fmt.Sprintf("User%d Test%d/S=Test%d/G=User%d/OU1=demo\n", i, i, i, i)
-		srv.AddUser(fmt.Sprintf("User%d Test%d", i, i), "", map[string]int{"INBOX": 10 + i, "Calendar": 3, "Contacts": 4, "Sent Items": 5})
-	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
+	n, err := strconv.Atoi(s)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	ldap := startSlapd(t, directoryPeople(30))
-	files := map[string]string{
-		"users.list":  listing,
-		"sxadmin.pw":  adminPW + "\n",
-		"query.pw":    queryPW + "\n",
-		"schemas.csv": readFile(t, filepath.Join(testenv.RepoRoot(), "demo", "schemas.csv")),
-		"nodes.txt":   "4/:\n",
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin := filepath.Dir(testenv.Binary(t, "sxwarm"))
-	env := append(os.Environ(),
-		"PATH="+bin+":"+testenv.StandIns(t)+":"+os.Getenv("PATH"), "LANG=C.UTF-8",
-		"IMAP_HOST="+srv.Addr(), "LDAP_URL="+ldap.url,
-		"PW=context-admin-secret", "MASTER_PW=oxadminmaster-secret", "OXSIM_MASTER_PASSWORD=oxadminmaster-secret",
-		"HOME="+dir) // GNU parallel keeps its state under $HOME
-	return dir, env
+	return n
 }
 
 // checkSetupBlock: the set-up block is `make demo` and `make test`. The demo

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"provpipe/internal/testserver/loopback"
+	"provpipe/internal/testserver/testenv"
 )
 
 // The sandbox directory's query account, as README's LDAP examples bind.
@@ -21,11 +22,11 @@ const (
 // o=Scalix tree of the demo's users, writes its URL to dir/ldap.url and the
 // query account's password to query.pw, and returns a func that stops it.
 func startLDAP(dir string, users []string) (stop func(), err error) {
-	slapd, err := exec.LookPath("slapd")
+	slapd, err := testenv.FindProgram("slapd")
 	if err != nil {
 		return nil, fmt.Errorf("-ldap: slapd not found (apt-get install slapd): %w", err)
 	}
-	slapadd, err := exec.LookPath("slapadd")
+	slapadd, err := testenv.FindProgram("slapadd")
 	if err != nil {
 		return nil, fmt.Errorf("-ldap: slapadd not found (apt-get install slapd): %w", err)
 	}
