@@ -14,7 +14,7 @@ import (
 // names every flag its --help shows, and has the sections an operator looks
 // for.
 func TestManPagesMatchHelp(t *testing.T) {
-	flagRE := regexp.MustCompile(`--[a-z][a-z-]*`)
+	flagRE := regexp.MustCompile(`--[a-z][a-z0-9-]*`)
 	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
 		t.Run(tool, func(t *testing.T) {
 			help := run(t, "", tool, "--help")

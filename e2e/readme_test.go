@@ -212,7 +212,7 @@ func checkSetupBlock(t *testing.T, b shellBlock) {
 // the README, so the documentation cannot fall behind the tools.
 func TestReadmeDocumentsEveryFlag(t *testing.T) {
 	readme := readFile(t, filepath.Join(testenv.RepoRoot(), "README.md"))
-	flagRE := regexp.MustCompile(`--[a-z][a-z-]*`)
+	flagRE := regexp.MustCompile(`--[a-z][a-z0-9-]*`)
 	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
 		help := run(t, "", tool, "--help")
 		for _, flag := range flagRE.FindAllString(help.stdout, -1) {

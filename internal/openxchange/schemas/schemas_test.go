@@ -82,7 +82,7 @@ func TestParseRejects(t *testing.T) {
 		{"both schema names", "destination-database-id,schema,schema-name\n3,a,b\n", "schemas.csv:1: header names the schema column twice"},
 		{"duplicate column", "destination-store-id,destination-store-id\n1,2\n", `schemas.csv:1: header names column "destination-store-id" twice`},
 		{"unterminated quote", "destination-store-id\n\"2\n", "schemas.csv:2: unterminated quoted field"},
-		{"NUL in schema", "destination-database-id,schema\n3,\"a\x00b\"\n", "schemas.csv: not text (NUL byte at offset 35)"},
+		{"NUL in schema", "destination-database-id,schema\n3,\"a\x00b\"\n", "schemas.csv:2: schema \"a\\x00b\": control character U+0000"},
 		{"newline in schema", "destination-database-id,schema\n3,\"a\nb\"\n", "control character U+000A"},
 		{"invalid UTF-8", "destination-database-id,schema\n3,a\xffb\n", "schemas.csv:2: invalid UTF-8"},
 	}

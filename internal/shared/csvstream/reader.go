@@ -316,10 +316,10 @@ func (r *Reader) dropBOM() error {
 	if r.bomChecked {
 		return nil
 	}
-	// The first textHead bytes (or all, if fewer), whatever the reads
-	// or windows gave: the check for a binary file sees the same bytes
-	// however the input arrives.
-	for r.end-r.start < textHead && !r.eof {
+	// The first line, up to textHead bytes (or all, if fewer): the check
+	// for a binary file sees the same bytes however the reads or windows
+	// cut the input, and waits for no more than the first line of a pipe.
+	for !r.eof && r.end-r.start < textHead && bytes.IndexByte(r.buf[r.start:r.end], '\n') < 0 {
 		if err := r.fill(); err != nil {
 			return err
 		}
@@ -337,10 +337,12 @@ func (r *Reader) dropBOM() error {
 	return nil
 }
 
-// textHead is how many of the input's first bytes are checked for a NUL.
+// textHead bounds the first line checked for a NUL.
 const textHead = 4096
 
-// notText checks the input's first bytes for a NUL byte.
+// notText checks the input's first line (up to textHead bytes) for a NUL
+// byte: a binary file has one there (an executable at offset 7, an
+// archive or an image in its first bytes).
 func (r *Reader) notText() error {
 	return safetext.NotText(r.name, r.buf[r.start:min(r.end, r.start+textHead)])
 }

@@ -26,9 +26,15 @@ func Quote(s string) string {
 }
 
 // NotText is the error for input that is not text, found by a NUL byte in
-// its first bytes (head), as grep and file tell binary files; nil when
-// head holds none. No text format provpipe reads has a NUL in it.
+// its first line (of head, its first bytes), as grep and file tell binary
+// files; nil when there is none. No text format provpipe reads has a NUL:
+// a binary file has one in its first bytes (an executable at offset 7, an
+// archive or an image at once), and a NUL further on is left to the
+// reader, which names its line.
 func NotText(name string, head []byte) error {
+	if nl := bytes.IndexByte(head, '\n'); nl >= 0 {
+		head = head[:nl+1]
+	}
 	if i := bytes.IndexByte(head, 0); i >= 0 {
 		return fmt.Errorf("%s: not text (NUL byte at offset %d)", name, i)
 	}

@@ -80,3 +80,9 @@ func TestNotText(t *testing.T) {
 		}
 	}
 }
+
+func TestNotTextLooksAtTheFirstLine(t *testing.T) {
+	if err := NotText("f", []byte("login\nbad\x00name\n")); err != nil {
+		t.Errorf("a NUL past the first line: %v (the reader names its line)", err)
+	}
+}
