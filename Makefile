@@ -4,7 +4,7 @@ DESTDIR   ?=
 BINDIR     = $(DESTDIR)$(PREFIX)/bin
 MANDIR     = $(DESTDIR)$(PREFIX)/share/man/man1
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS    = -s -w -X provpipe/internal/shared/cli.Version=$(VERSION)
+LDFLAGS    = -s -w -X provpipe/pkg/shared/cli.Version=$(VERSION)
 TOOLS      = sxusers sxwarm ctxrows ctxsplit
 GO        ?= go
 # The fuzz targets and how long each runs in `make fuzz`.
@@ -45,24 +45,24 @@ unit:
 	$(GO) test -count=1 -short ./...
 
 lint:
-	@test -z "$$(gofmt -l cmd internal clitest e2e demo bench 2>/dev/null)" || { echo "gofmt needed on:"; gofmt -l cmd internal clitest e2e demo bench; exit 1; }
+	@test -z "$$(gofmt -l cmd pkg internal clitest e2e demo bench 2>/dev/null)" || { echo "gofmt needed on:"; gofmt -l cmd pkg internal clitest e2e demo bench; exit 1; }
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
 	elif [ -x "$$($(GO) env GOPATH)/bin/staticcheck" ]; then "$$($(GO) env GOPATH)/bin/staticcheck" ./...; \
 	else echo "lint: staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@latest); skipped" >&2; fi
 
 fuzz:
-	$(GO) test ./internal/shared/csvstream -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/shared/csvstream -run '^$$' -fuzz FuzzFastPathAgrees -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/shared/csvstream -run '^$$' -fuzz FuzzCutterAgrees -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/openxchange/schemas -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/userlist -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/imapwarm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/scalix/imapwarm -run '^$$' -fuzz FuzzCheckFetchItems -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/openxchange/ctxrows -run '^$$' -fuzz FuzzValueRoundTrip -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/shared/safetext -run '^$$' -fuzz FuzzEscapeRoundTrip -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/shared/csvstream -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/shared/csvstream -run '^$$' -fuzz FuzzFastPathAgrees -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/shared/csvstream -run '^$$' -fuzz FuzzCutterAgrees -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/openxchange/schemas -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/scalix/userlist -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/scalix/directory -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/scalix/directory -run '^$$' -fuzz FuzzParseSpec -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/scalix/imapwarm -run '^$$' -fuzz FuzzFetchScanner -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/scalix/imapwarm -run '^$$' -fuzz FuzzCheckFetchItems -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/openxchange/ctxrows -run '^$$' -fuzz FuzzValueRoundTrip -fuzztime $(FUZZTIME)
+	$(GO) test ./pkg/shared/safetext -run '^$$' -fuzz FuzzEscapeRoundTrip -fuzztime $(FUZZTIME)
 
 bench: build
 	bash bench/run.sh

@@ -17,11 +17,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"provpipe/internal/openxchange/ctxrowscli"
-	"provpipe/internal/openxchange/ctxsplitcli"
-	"provpipe/internal/scalix/sxuserscli"
-	"provpipe/internal/scalix/sxwarmcli"
-	"provpipe/internal/shared/cli"
+	"provpipe/pkg/openxchange/ctxrowscli"
+	"provpipe/pkg/openxchange/ctxsplitcli"
+	"provpipe/pkg/scalix/sxuserscli"
+	"provpipe/pkg/scalix/sxwarmcli"
+	"provpipe/pkg/shared/cli"
 )
 
 func TestMain(m *testing.M) {

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/openxchange/ctxrowscli"
-	"provpipe/internal/openxchange/ctxsplitcli"
-	"provpipe/internal/scalix/sxuserscli"
-	"provpipe/internal/scalix/sxwarmcli"
-	"provpipe/internal/shared/cli"
+	"provpipe/pkg/openxchange/ctxrowscli"
+	"provpipe/pkg/openxchange/ctxsplitcli"
+	"provpipe/pkg/scalix/sxuserscli"
+	"provpipe/pkg/scalix/sxwarmcli"
+	"provpipe/pkg/shared/cli"
 )
 
 // vocabularyRow is one row of ARCHITECTURE.md's table of shared flags.

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/scalix/imapwarm"
 	"provpipe/internal/testserver/dovecotlab"
 	"provpipe/internal/testserver/testenv"
+	"provpipe/pkg/scalix/imapwarm"
 )
 
 // startDovecot starts a throwaway Dovecot for one test (see dovecotlab).

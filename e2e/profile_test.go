@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/scalix/imapwarm"
+	"provpipe/pkg/scalix/imapwarm"
 
 	"github.com/emersion/go-imap/v2"
 )

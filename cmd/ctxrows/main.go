@@ -6,8 +6,8 @@ package main
 import (
 	"os"
 
-	"provpipe/internal/openxchange/ctxrowscli"
-	"provpipe/internal/shared/cli"
+	"provpipe/pkg/openxchange/ctxrowscli"
+	"provpipe/pkg/shared/cli"
 )
 
 func main() {

@@ -5,8 +5,8 @@ package main
 import (
 	"os"
 
-	"provpipe/internal/openxchange/ctxsplitcli"
-	"provpipe/internal/shared/cli"
+	"provpipe/pkg/openxchange/ctxsplitcli"
+	"provpipe/pkg/shared/cli"
 )
 
 func main() {

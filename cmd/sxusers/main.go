@@ -6,8 +6,8 @@ package main
 import (
 	"os"
 
-	"provpipe/internal/scalix/sxuserscli"
-	"provpipe/internal/shared/cli"
+	"provpipe/pkg/scalix/sxuserscli"
+	"provpipe/pkg/shared/cli"
 )
 
 func main() {

@@ -5,8 +5,8 @@ package main
 import (
 	"os"
 
-	"provpipe/internal/scalix/sxwarmcli"
-	"provpipe/internal/shared/cli"
+	"provpipe/pkg/scalix/sxwarmcli"
+	"provpipe/pkg/shared/cli"
 )
 
 func main() {

@@ -16,8 +16,8 @@ import (
 	"strings"
 	"testing"
 
-	"provpipe/internal/openxchange/ctxrows"
 	"provpipe/internal/testserver/testenv"
+	"provpipe/pkg/openxchange/ctxrows"
 )
 
 var updateDifferences = flag.Bool("update-differences", false, "rewrite testdata/differences.txt from this run")
@@ -150,7 +150,7 @@ func debianOpencsv(t *testing.T) string {
 // fuzzCorpus is every CSV input the csvstream fuzz targets keep.
 func fuzzCorpus(t *testing.T) []corpusInput {
 	t.Helper()
-	root := filepath.Join("..", "..", "..", "shared", "csvstream", "testdata", "fuzz")
+	root := filepath.Join(testenv.RepoRoot(), "pkg", "shared", "csvstream", "testdata", "fuzz")
 	files, err := filepath.Glob(filepath.Join(root, "*", "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fuzz corpus under %s: %v", root, err)
