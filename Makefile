@@ -10,7 +10,7 @@ GO        ?= go
 # The fuzz targets and how long each runs in `make fuzz`.
 FUZZTIME  ?= 20s
 
-.PHONY: build standins test skipsummary unit lint bench demo sandbox install install-files fuzz clean
+.PHONY: build standins test skipsummary cross unit lint bench demo sandbox install install-files fuzz clean
 
 build: $(addprefix bin/,$(TOOLS))
 
@@ -40,6 +40,15 @@ test: lint build standins
 skipsummary:
 	@sort $(SKIPS) | awk -F'\t' '{ n[$$1]++; if (!($$1 in first)) first[$$1] = $$2 } \
 		END { for (why in n) printf "make test: SKIPPED %d test%s (%s%s): %s\n", n[why], (n[why] > 1 ? "s" : ""), first[why], (n[why] > 1 ? ", ..." : ""), why }' | sort
+
+# The platforms provpipe builds for; CI builds and vets each (tests run on
+# the CI's own).
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64 freebsd/amd64 windows/amd64
+cross:
+	@for p in $(PLATFORMS); do \
+		echo "GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./... && $(GO) vet ./..."; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./... && GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./... || exit 1; \
+	done
 
 unit:
 	$(GO) test -count=1 -short ./...

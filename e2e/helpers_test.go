@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package e2e runs the built commands the way an operator does: through
 // pipes, against GNU coreutils, the documented shell script, real servers.
 package e2e

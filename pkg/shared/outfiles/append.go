@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 )
 
 // Appender adds whole records to a file that several processes may share
@@ -64,10 +63,10 @@ func (a *Appender) Close() error { return a.f.Close() }
 // locked runs fn with the file locked against the other writers, passing
 // the file's size.
 func (a *Appender) locked(fn func(size int64) error) error {
-	if err := syscall.Flock(int(a.f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockFile(a.f); err != nil {
 		return fmt.Errorf("%s: lock: %w", a.path, err)
 	}
-	defer syscall.Flock(int(a.f.Fd()), syscall.LOCK_UN)
+	defer unlockFile(a.f)
 	st, err := a.f.Stat()
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.path, err)

@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // ErrExists is returned when a final path exists and overwriting was not allowed.
@@ -195,26 +194,6 @@ func (s *Set) RemoveOnCommit(paths ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.obsolete = append(s.obsolete, paths...)
-}
-
-// EnsureOpenFiles raises the soft limit on open files to what need takes,
-// up to the hard limit, or says why it cannot.
-func EnsureOpenFiles(need int) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return nil // unknown: let open fail with its own error
-	}
-	if uint64(need) <= lim.Cur {
-		return nil
-	}
-	if uint64(need) > lim.Max {
-		return fmt.Errorf("needs %d open files, the limit is %d (ulimit -Hn)", need, lim.Max)
-	}
-	lim.Cur = uint64(need)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("raise the open-file limit to %d: %w", need, err)
-	}
-	return nil
 }
 
 // claimAll links every temporary file to its final path; if any path is
