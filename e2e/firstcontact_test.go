@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"provpipe/internal/testserver/dovecotlab"
 	"provpipe/internal/testserver/mailsim"
@@ -43,14 +42,23 @@ func TestWrongAuthFoundAtOnce(t *testing.T) {
 		t.Errorf("results written for a run that did not start: %q", r.stdout)
 	}
 	// Dovecot's log process writes the line on its own time, after the
-	// client had its answer: wait for the first one, then a little longer
-	// for any other still on its way.
-	failed := func() int { return strings.Count(d.Log(), "auth failed") }
-	for deadline := time.Now().Add(10 * time.Second); failed() == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	// client had its answer. A refused login of a user sent after the run
+	// marks the end of it: once the marker is logged, any refusal of the
+	// run is logged too.
+	marker := run(t, "sentinel\n", "sxwarm", "--host", d.Addr, "-u", dovecotlab.MasterUser,
+		"--password-file", writeSecret(t, dovecotlab.MasterPassword))
+	if marker.code != 2 {
+		t.Fatalf("the marker login: exit %d: %s", marker.code, marker.stderr)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if n := failed(); n != 1 {
-		t.Errorf("Dovecot logged %d failed logins, want 1 (the check):\n%s", n, d.Log())
+	waitFor(t, "the marker's refusal in Dovecot's log", func() bool { return strings.Contains(d.Log(), "sentinel") })
+	failed := 0
+	for _, line := range strings.Split(d.Log(), "\n") {
+		if strings.Contains(line, "auth failed") && !strings.Contains(line, "sentinel") {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("Dovecot logged %d failed logins of the run, want 1 (the check):\n%s", failed, d.Log())
 	}
 }
 

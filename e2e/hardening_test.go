@@ -12,7 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"provpipe/internal/testserver/testenv"
 )
@@ -46,7 +45,9 @@ func TestSpoolNeverOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "shards open", func() bool { return groupHasFilesIn(cmd.Process.Pid, out) })
-	time.Sleep(300 * time.Millisecond) // the rows into the spool and the shards
+	// ctxrows is done once the sleep after it runs: every row is in the
+	// pipe or already in the spool and the shards.
+	waitFor(t, "ctxrows to write every row", func() bool { return groupRuns(cmd.Process.Pid, "sleep") })
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 	cmd.Wait()
 	waitGroupGone(t, cmd.Process.Pid)

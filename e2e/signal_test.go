@@ -163,6 +163,22 @@ func filesOpenIn(pid int, dir string) bool {
 	return false
 }
 
+// groupRuns tells whether a process of group pgid runs the program name.
+func groupRuns(pgid int, name string) bool {
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join("/proc", p.Name(), "comm"))
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid && strings.TrimSpace(string(comm)) == name {
+			return true
+		}
+	}
+	return false
+}
+
 // groupHasFilesIn tells whether a process of group pgid has a file open in dir.
 func groupHasFilesIn(pgid int, dir string) bool {
 	procs, _ := os.ReadDir("/proc")
@@ -223,13 +239,19 @@ func checkCtxsplit(t *testing.T, got interrupted, _ bool) {
 // finished: the read must not hold the signal up.
 func interruptSxusers(t *testing.T, sig syscall.Signal, quiet bool) interrupted {
 	cmd := exec.Command(testenv.Binary(t, "sxusers"), withQuiet([]string{"-f", "-"}, quiet)...)
-	stdin, err := cmd.StdinPipe()
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stdin.Close()
-	stdin.Write([]byte("User0 Test0\n"))
-	return interruptTool(t, sig, cmd, func(*bufio.Reader) { time.Sleep(300 * time.Millisecond) })
+	defer w.Close()
+	cmd.Stdin = r
+	w.Write([]byte("User0 Test0\n"))
+	return interruptTool(t, sig, cmd, func(*bufio.Reader) {
+		r.Close() // the child has its own
+		// sxusers has read the line (its signals are set up before it
+		// reads) and waits for more.
+		waitFor(t, "sxusers to read its stdin", func() bool { return pipeEmpty(w) })
+	})
 }
 
 func checkSxusers(t *testing.T, got interrupted, _ bool) {

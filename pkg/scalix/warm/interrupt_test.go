@@ -10,14 +10,16 @@ import (
 	"time"
 )
 
-// countingWarmer counts attempts; each fails transiently when flaky.
+// countingWarmer counts attempts, and the attempts that returned; each
+// fails transiently when flaky.
 type countingWarmer struct {
-	calls atomic.Int32
-	flaky bool
+	calls, returned atomic.Int32
+	flaky           bool
 }
 
 func (w *countingWarmer) WarmOnce(u User) Result {
 	w.calls.Add(1)
+	defer w.returned.Add(1)
 	if w.flaky {
 		return Result{Err: Transient(errors.New("connection lost"))}
 	}
@@ -52,7 +54,14 @@ func TestNoLoginAfterInterrupt(t *testing.T) {
 				Run(ctx, w, c.plan, users, func(r Result) { mu.Lock(); out = append(out, r); mu.Unlock() })
 				close(done)
 			}()
-			time.Sleep(100 * time.Millisecond)
+			// The first attempt has returned: the engine now waits (for
+			// a rate slot, or to retry), which is when the interrupt
+			// must keep it from logging in again.
+			for deadline := time.Now().Add(5 * time.Second); w.returned.Load() == 0; time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the first attempt never returned")
+				}
+			}
 			cancel()
 			select {
 			case <-done:
