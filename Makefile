@@ -32,8 +32,15 @@ FORCE:
 test: lint build standins
 	@skips=$$(mktemp); \
 	echo "PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./..."; \
-	PROVPIPE_SKIPS=$$skips PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./...; status=$$?; \
+	PROVPIPE_SKIPS=$$skips PROVPIPE_BIN=$(CURDIR)/bin $(GO) test -count=1 ./... && \
+	echo "$(GO) test -count=1 -race $(RACE_PKGS)" && \
+	$(GO) test -count=1 -race $(RACE_PKGS); status=$$?; \
 	$(MAKE) -s skipsummary SKIPS=$$skips; rm -f $$skips; exit $$status
+
+# The packages whose goroutines share buffers, run again under the race
+# detector in make test.
+RACE_PKGS = ./pkg/openxchange/shard ./pkg/openxchange/ctxrows ./pkg/shared/csvstream ./pkg/shared/outfiles \
+	./pkg/shared/ctxio ./pkg/shared/cli ./pkg/scalix/warm ./pkg/scalix/imapwarm
 
 # skipsummary: one line per reason in $(SKIPS) (lines "reason<TAB>test",
 # written by testenv.Skip), with how many tests it skipped.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"provpipe/internal/testserver/testenv"
 )
 
 // TestMain skips the whole package under -short (make unit): every test
@@ -17,5 +19,7 @@ func TestMain(m *testing.M) {
 		fmt.Println("e2e: skipped under -short (make unit); make test runs them")
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testenv.Cleanup() // the commands built when $PROVPIPE_BIN is not set
+	os.Exit(code)
 }

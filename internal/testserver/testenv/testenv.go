@@ -95,6 +95,17 @@ func (b *build) get(t testing.TB, what, pattern string) string {
 
 var tools, standIns build
 
+// Cleanup removes the directories this test binary built into; a
+// package's TestMain calls it after m.Run, so the builds leave nothing in
+// the temporary directory.
+func Cleanup() {
+	for _, b := range []*build{&tools, &standIns} {
+		if b.dir != "" {
+			os.RemoveAll(b.dir)
+		}
+	}
+}
+
 // Binary returns the path of one of the project's commands. It uses
 // $PROVPIPE_BIN when set (make test builds there first), else builds all the
 // commands once into a temporary directory.
