@@ -82,3 +82,16 @@ func TestNoCleartextPasswordToAnotherMachine(t *testing.T) {
 		})
 	}
 }
+
+func TestGreetingWithoutCode(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Dovecot ready.", "* OK Dovecot ready.\r\n"},
+		{"* OK IMAP4 ready", "* OK IMAP4 ready\r\n"},
+		{"* OK [ALERT] x", "* OK x\r\n"},
+	}
+	for _, c := range cases {
+		if got := string(withoutCode([]byte(c.in))); got != c.want {
+			t.Errorf("withoutCode(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

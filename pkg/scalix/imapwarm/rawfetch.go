@@ -2,22 +2,23 @@ package imapwarm
 
 import (
 	"bytes"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/emersion/go-imap/v2"
 )
 
 // Why a raw FETCH: go-imap's client decodes every ENVELOPE into addresses
-// and parsed dates, which is half of sxwarm's CPU per message (profile in
-// BENCHMARKS.md), and sxwarm throws all of it away. The server's work, the
-// point of warming, is the same either way. So the FETCH is sent on the
+// and parsed dates, which is half of sxwarm's CPU per message, and sxwarm
+// throws all of it away. The server's work, the point of warming, is the
+// same either way, but client and server often share a machine, where every
+// CPU second the client spends is one the server does not get: measured
+// (BENCHMARKS.md, "What each optimisation bought"), the client's CPU per
+// 1 000 messages fell from about 30 ms to 4-5 ms, and -j 4 against Dovecot
+// went from 1.5x to 2.8x the users per second of a sequential client. So the FETCH is sent on the
 // session's connection directly, and while its answer streams in, the bytes
 // are diverted from go-imap's reader to a scanner that only counts messages,
 // adds up RFC822.SIZE and skips literals. go-imap keeps doing everything
@@ -288,149 +289,4 @@ func statusError(rest []byte) error {
 		return errors.Join(e, fmt.Errorf("unexpected answer %q", word))
 	}
 	return e
-}
-
-// startTLS upgrades a plain connection before go-imap's client sees it:
-// read the greeting, send STARTTLS, shake hands, then let the client read
-// a greeting again (the server sends none after STARTTLS, so a neutral one
-// is replayed). talk is plain, traced when debugging; plain is untraced,
-// for the handshake.
-func startTLS(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
-	r := &lineReader{c: talk}
-	if _, err := readGreeting(r, cfg); err != nil {
-		return nil, err
-	}
-	return upgrade(r, talk, plain, cfg)
-}
-
-// startTLSOrRefuse protects a connection to a host that is not loopback
-// before any password is sent: with STARTTLS when the server offers it,
-// else not at all, an error saying how to go on (the operator's
-// --send-password-in-clear is the only way to send it in clear).
-func startTLSOrRefuse(talk, plain net.Conn, cfg *Config) (net.Conn, error) {
-	r := &lineReader{c: talk}
-	greeting, err := readGreeting(r, cfg)
-	if err != nil {
-		return nil, err
-	}
-	caps, err := capabilities(r, talk, greeting)
-	if err != nil {
-		return nil, classify(fmt.Errorf("CAPABILITY of %s: %w", cfg.Addr, err))
-	}
-	if !slices.Contains(caps, "STARTTLS") {
-		return nil, &CleartextError{Addr: cfg.Addr}
-	}
-	return upgrade(r, talk, plain, cfg)
-}
-
-// CleartextError refuses to send a password in clear to a host that is
-// not loopback and offers no STARTTLS. It is no transient failure: every
-// user would meet it.
-type CleartextError struct{ Addr string }
-
-func (e *CleartextError) Error() string {
-	return fmt.Sprintf("%s is not this machine and offers no STARTTLS: the password would cross the network in clear; use --ssl (port 993), or --send-password-in-clear if the network between is trusted", e.Addr)
-}
-
-func readGreeting(r *lineReader, cfg *Config) ([]byte, error) {
-	greeting, err := r.line()
-	if err != nil {
-		return nil, classify(fmt.Errorf("greeting of %s: %w", cfg.Addr, err))
-	}
-	if !bytes.HasPrefix(greeting, []byte("* OK")) {
-		return nil, classify(fmt.Errorf("greeting of %s: %q", cfg.Addr, greeting))
-	}
-	return greeting, nil
-}
-
-// capabilities are the server's, from its greeting's CAPABILITY code or,
-// without one, from a CAPABILITY command; upper case.
-func capabilities(r *lineReader, talk net.Conn, greeting []byte) ([]string, error) {
-	if _, rest, ok := bytes.Cut(greeting, []byte("[CAPABILITY ")); ok {
-		list, _, _ := bytes.Cut(rest, []byte("]"))
-		return strings.Fields(strings.ToUpper(string(list))), nil
-	}
-	if _, err := talk.Write([]byte("PPC CAPABILITY\r\n")); err != nil {
-		return nil, err
-	}
-	var caps []string
-	for {
-		line, err := r.line()
-		if err != nil {
-			return nil, err
-		}
-		if list, ok := bytes.CutPrefix(line, []byte("* CAPABILITY ")); ok {
-			caps = strings.Fields(strings.ToUpper(string(list)))
-		}
-		if rest, ok := bytes.CutPrefix(line, []byte("PPC ")); ok {
-			return caps, statusError(rest)
-		}
-	}
-}
-
-// upgrade sends STARTTLS and shakes hands; go-imap then reads a neutral
-// greeting.
-func upgrade(r *lineReader, talk, plain net.Conn, cfg *Config) (net.Conn, error) {
-	fail := func(err error) (net.Conn, error) {
-		return nil, classify(fmt.Errorf("STARTTLS with %s: %w", cfg.Addr, err))
-	}
-	if _, err := talk.Write([]byte("PPS STARTTLS\r\n")); err != nil {
-		return fail(err)
-	}
-	for {
-		line, err := r.line()
-		if err != nil {
-			return fail(err)
-		}
-		if rest, ok := bytes.CutPrefix(line, []byte("PPS ")); ok {
-			if err := statusError(rest); err != nil {
-				return fail(err)
-			}
-			break
-		}
-	}
-	conf := cfg.TLSConfig
-	if conf == nil { // upgraded on our own (needsTLS): verified as always
-		host, _, _ := net.SplitHostPort(cfg.Addr)
-		conf = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-	}
-	tc := tls.Client(plain, conf)
-	if err := tc.Handshake(); err != nil {
-		return nil, fmt.Errorf("TLS with %s: %w", cfg.Addr, err)
-	}
-	return &replayConn{Conn: tc, pending: []byte("* OK TLS established\r\n")}, nil
-}
-
-// lineReader reads CRLF lines one byte at a time, so that nothing after
-// the STARTTLS answer is consumed before the TLS handshake.
-type lineReader struct{ c net.Conn }
-
-func (r *lineReader) line() ([]byte, error) {
-	var line []byte
-	b := make([]byte, 1)
-	for len(line) < 8192 {
-		if _, err := r.c.Read(b); err != nil {
-			return nil, err
-		}
-		if b[0] == '\n' {
-			return bytes.TrimRight(line, "\r"), nil
-		}
-		line = append(line, b[0])
-	}
-	return nil, errors.New("line too long")
-}
-
-// replayConn returns pending bytes before reading the connection.
-type replayConn struct {
-	net.Conn
-	pending []byte
-}
-
-func (c *replayConn) Read(p []byte) (int, error) {
-	if len(c.pending) > 0 {
-		n := copy(p, c.pending)
-		c.pending = c.pending[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
 }
