@@ -29,8 +29,7 @@ func contextsCSV(t *testing.T, dir, name string, n int) string {
 // TestSpoolNeverOnDisk: ctxsplit --by reading a pipe spools the input (with
 // its passwords); interrupted, it leaves no file behind. The pipe stays
 // open after the rows, so the split is still running when interrupted,
-// however fast it is (a fixed wait once let it finish first and leave its
-// shards, rightly).
+// however fast it is: a split that finished would rightly leave its shards.
 func TestSpoolNeverOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "o")

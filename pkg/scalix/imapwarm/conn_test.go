@@ -23,7 +23,7 @@ func (c *countingConn) Read(p []byte) (int, error) {
 
 // TestGuardTimeoutSticks: once a read timed out, later reads fail at once
 // without waiting on the network again (go-imap's reader makes several
-// after an error; each used to cost a whole timeout).
+// after an error; each would otherwise cost a whole timeout).
 func TestGuardTimeoutSticks(t *testing.T) {
 	cases := []struct {
 		name      string

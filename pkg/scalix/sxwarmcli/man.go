@@ -17,6 +17,9 @@ func (c *Command) ManSections() []cli.ManSection {
 
 tsv (the default otherwise) has one line per user and folder: user, folder, status (ok, missing, error), messages, bytes, seconds. jsonl has one object per user; csv is the tsv columns with a header. Each user's lines are written at once, so parallel --line-buffer never mixes them. A summary goes to stderr, progress too when stderr is a terminal.`},
 		{Title: "Profiles", Body: profilesText()},
+		{Title: "Platform API", Body: `Reads, for each user: GET {api}/userinfo (the mailbox path), GET {api}{mailbox}?treeview=true (the folder tree), then every page of each folder's message summaries, as HTTP Basic (or Digest with --realm) as the --api-login template, by default mboxadmin:{admin}:{user}.
+
+Not verified: there was no Scalix server to test against. The endpoints come from SWA's configuration and public client code; how an admin acts as another user over HTTP is not documented (hence the --api-login template), nor whether a page's end is inclusive. The tests hold sxwarm against a stand-in serving those shapes. Try one user with --debug before a run.`},
 		{Title: "Environment", Body: `SXWARM_PASSWORD: the admin password, when neither -w nor --password-file is given.`},
 		{Title: "Examples", Body: `  sxusers | sxwarm -u sxadmin --password-file /root/sxadmin.pw
   sxusers -f users.list | parallel --pipe -N 50 -j 4 --line-buffer sxwarm -u sxadmin --password-file pw >> done.tsv

@@ -32,7 +32,7 @@ type Command struct {
 	Input string   `default:"auto" enum:"auto,lines,csv,jsonl" help:"Input format: auto (told by the first line), lines, csv (a login column) or jsonl (a login field), as sxusers writes them."`
 	Match string   `placeholder:"REGEX" help:"Warm only the users whose login matches this regular expression (the others keep their place in N of M)."`
 
-	Via                 string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile)."`
+	Via                 string `default:"imap" enum:"imap,platform" help:"Warm over IMAP (the server's caches) or through the Scalix Platform API (PlatformDb, read by SWA and Mobile; its endpoints and admin login are as documented, not verified against a Scalix server: see the man page)."`
 	Host                string `default:"localhost" help:"IMAP server HOST[:PORT] (port 143, or 993 with --ssl)."`
 	SSL                 bool   `short:"S" help:"Implicit TLS for IMAP (port 993); https for --api HOST." xor:"tls"`
 	StartTLS            bool   `name:"starttls" help:"Upgrade the connection with STARTTLS." xor:"tls"`
