@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,23 +17,45 @@ import (
 	"provpipe/internal/testserver/testenv"
 )
 
-// shellBlock is one fenced shell block of the README.
+// shellBlock is one fenced shell block of the README or a document.
 type shellBlock struct {
+	file string // README.md, docs/...
 	info string // what follows ``` ("sh test")
 	line int    // line of the opening fence
 	body string
 }
 
-// readmeBlocks returns the README's fenced blocks whose language is sh.
+// pasteOrder is the order a reader pastes the examples in: the README's,
+// then the documents' (each sandbox example builds on those before it).
+var pasteOrder = []string{"README.md", "docs/scalix-warming.md", "docs/openxchange-import.md", "docs/parallel.md",
+	"docs/security.md", "docs/troubleshooting.md", "docs/testing.md"}
+
+// readmeBlocks returns the fenced sh blocks of the README and the documents,
+// in paste order; a document not in pasteOrder fails the test.
 func readmeBlocks(t *testing.T) []shellBlock {
 	t.Helper()
-	text := readFile(t, filepath.Join(testenv.RepoRoot(), "README.md"))
+	docs, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "docs", "*.md"))
+	for _, d := range docs {
+		if rel := "docs/" + filepath.Base(d); !slices.Contains(pasteOrder, rel) {
+			t.Errorf("%s: not in pasteOrder, so its examples are not run", rel)
+		}
+	}
+	var blocks []shellBlock
+	for _, name := range pasteOrder {
+		blocks = append(blocks, shellBlocks(t, name)...)
+	}
+	return blocks
+}
+
+func shellBlocks(t *testing.T, name string) []shellBlock {
+	t.Helper()
+	text := readFile(t, filepath.Join(testenv.RepoRoot(), name))
 	var blocks []shellBlock
 	var cur *shellBlock
 	for i, line := range strings.Split(text, "\n") {
 		switch {
 		case cur == nil && strings.HasPrefix(line, "```sh"):
-			cur = &shellBlock{info: strings.TrimPrefix(line, "```"), line: i + 1}
+			cur = &shellBlock{file: name, info: strings.TrimPrefix(line, "```"), line: i + 1}
 		case cur != nil && line == "```":
 			blocks = append(blocks, *cur)
 			cur = nil
@@ -68,17 +91,17 @@ func TestReadmeCommands(t *testing.T) {
 			checkSetupBlock(t, b)
 			continue
 		default:
-			t.Errorf("README.md:%d: shell block %q is not run by this test; mark it \"sh test\"", b.line, b.info)
+			t.Errorf("%s:%d: shell block %q is not run by this test; mark it \"sh test\"", b.file, b.line, b.info)
 			continue
 		}
 		cmd := exec.Command("bash", "-euo", "pipefail", "-c", ". ./env.sh\n"+b.body)
 		cmd.Dir, cmd.Env = dir, env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Errorf("README.md:%d: %v\n%s\n--- output:\n%s", b.line, err, b.body, out)
+			t.Errorf("%s:%d: %v\n%s\n--- output:\n%s", b.file, b.line, err, b.body, out)
 		}
 		if bytes.Contains(out, []byte("already exists")) {
-			t.Errorf("README.md:%d: an import met contexts an earlier block created:\n%s", b.line, tail(string(out), 600))
+			t.Errorf("%s:%d: an import met contexts an earlier block created:\n%s", b.file, b.line, tail(string(out), 600))
 		}
 	}
 	// What the blocks did, checked where it lands.
@@ -187,7 +210,7 @@ func atoi(t *testing.T, s string) int {
 func checkSetupBlock(t *testing.T, b shellBlock) {
 	t.Helper()
 	if b.body != "make demo\nmake test\n" {
-		t.Errorf("README.md:%d: the set-up block changed: %q", b.line, b.body)
+		t.Errorf("%s:%d: the set-up block changed: %q", b.file, b.line, b.body)
 		return
 	}
 	bin := filepath.Dir(testenv.Binary(t, "sxwarm"))
@@ -210,10 +233,15 @@ func checkSetupBlock(t *testing.T, b shellBlock) {
 	}
 }
 
-// TestReadmeDocumentsEveryFlag: each flag a tool's --help lists is named in
-// the README, so the documentation cannot fall behind the tools.
-func TestReadmeDocumentsEveryFlag(t *testing.T) {
-	readme := readFile(t, filepath.Join(testenv.RepoRoot(), "README.md"))
+// TestDocsNameEveryFlag: each flag a tool's --help lists is named in the
+// README or a document of docs/, so the prose cannot fall behind the tools
+// (the man pages are made from --help's own definitions).
+func TestDocsNameEveryFlag(t *testing.T) {
+	var text strings.Builder
+	for _, name := range pasteOrder {
+		text.WriteString(readFile(t, filepath.Join(testenv.RepoRoot(), name)))
+	}
+	docs := text.String()
 	flagRE := regexp.MustCompile(`--[a-z][a-z0-9-]*`)
 	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
 		help := run(t, "", tool, "--help")
@@ -221,8 +249,8 @@ func TestReadmeDocumentsEveryFlag(t *testing.T) {
 			if flag == "--help" || flag == "--version" {
 				continue
 			}
-			if !regexp.MustCompile(regexp.QuoteMeta(flag) + `\b`).MatchString(readme) {
-				t.Errorf("%s %s is not in the README", tool, flag)
+			if !regexp.MustCompile(regexp.QuoteMeta(flag) + `\b`).MatchString(docs) {
+				t.Errorf("%s %s is named neither in the README nor in docs/", tool, flag)
 			}
 		}
 	}
