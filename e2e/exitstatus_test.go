@@ -77,6 +77,11 @@ func TestExitStatusTable(t *testing.T) {
 			{"sxusers", "SIGINT while omsearch runs", func(t *testing.T) int { return interruptOmsearch(t).code }},
 			{"sxwarm", "SIGINT mid-run", byInterrupt(interruptSxwarm, syscall.SIGINT)},
 		},
+		141: {
+			// PIPESTATUS: the shell's pipefail status is head's 0.
+			{"ctxrows", "stdout's reader gone (| head)", shellStatus(dir, "ctxrows -p x -e 1000000 2>/dev/null | head -1 >/dev/null; exit ${PIPESTATUS[0]}")},
+			{"sxusers", "stdout's reader gone (| head)", shellStatus(dir, "yes 'User0 Test0' | head -200000 | nl -w1 -s' ' | sxusers -q -f - | head -1 >/dev/null; exit ${PIPESTATUS[3]}")},
+		},
 		143: {
 			{"ctxrows", "SIGTERM", byInterrupt(interruptCtxrows, syscall.SIGTERM)},
 			{"ctxsplit", "SIGTERM while reading a pipe", byInterrupt(interruptCtxsplit, syscall.SIGTERM)},
