@@ -38,7 +38,7 @@ measure() {
 		((r > rss)) && rss=$r
 	done
 	printf '| %s | `%s` | %.2f s | %.2f s | %.2f s | %d MiB | %s | %s |\n' "${label//|/\\|}" "$(shown "$@")" "$best" "$user" "$sys" \
-		$((rss / 1024)) "$(ratio "$best" "${floor:-}")" "$(ratio "$best" "${split:-}")"
+		$((rss / 1024)) "$(ratio "$best" "${floor_t:-}")" "$(ratio "$best" "${split_t:-}")"
 	echo "$best" >"$work/last"
 }
 
@@ -47,7 +47,7 @@ measure() {
 # change in the machine's load falls on every row alike. Each row keeps its
 # best wall time, that run's user and system CPU, and the peak RSS of all
 # its runs. (A sync before each run, tried, made the next run's removal of
-# the last output, which every row times as the issue's measurements did,
+# the last output, which every row times as the project's aims are stated,
 # slower and more variable than the write-back it was to keep out.) The
 # wall time is bash's clock around the run, to the millisecond: GNU time's
 # hundredths are a tenth of these rows, too coarse for a ratio to 10 %.
@@ -90,7 +90,7 @@ ratio() {
 	if [ -z "$2" ]; then echo "-"; else awk "BEGIN{printf \"%.2fx\", $1/$2}"; fi
 }
 
-# aim WHAT A B LIMIT: one line of the issue's aims, A/B against LIMIT.
+# aim WHAT A B LIMIT: one line of the project's aims, A/B against LIMIT.
 aim() {
 	awk -v what="$1" -v a="$2" -v b="$3" -v limit="$4" 'BEGIN{
 		r = a / b; printf "| %s | %.2fx | <= %.2fx | %s |\n", what, r, limit, (r <= limit ? "met" : "not met") }'
@@ -130,6 +130,7 @@ ctx() {
 	local gen rr by piped f s
 	gen=$(best_of "ctxrows to a file") rr=$(best_of "ctxsplit -n 8") by=$(best_of "ctxsplit -n 8 --by schema")
 	piped=$(best_of "ctxrows | ctxsplit -n 8") f=$(best_of "$floor") s=$(best_of "$split")
+	floor_t=$f split_t=$s # the ratios of the rows measure adds
 	if [ -z "${SKIP_SEED:-}" ]; then
 		measure "seed's bash loop" "bash $root/bench/seed-loop.sh $schemas 1 $rows $work/seed.csv"
 		local seed; seed=$(cat "$work/last")
@@ -292,7 +293,7 @@ effect() {
 		local c h d o s
 		c=$(best "${cold[@]}") h=$(best "${header[@]}") d=$(best "${def[@]}") s=$(best "${second[@]}")
 		o="-"; [ -n "$own" ] && o=$(printf '%.2f' "$(best "${mine[@]}")")
-		local label="light (the issue's Thunderbird-like FETCH)"
+		local label="light (a Thunderbird-like FETCH)"
 		[ -n "$own" ] && label="$client profile's items"
 		printf '| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2fx | %.0f %% |\n' "$label" "$c" "$h" "$d" "$o" "$s" \
 			"$(awk "BEGIN{print $d/$s}")" "$(awk "BEGIN{print ($c-$d)/($c-$s)*100}")"
@@ -304,7 +305,7 @@ gobench() {
 	echo "### Go benchmarks"
 	echo
 	echo '```'
-	(cd "$root" && go test -run '^$' -bench . -benchtime 2s ./internal/... | grep -E '^(Benchmark|ok|pkg)')
+	(cd "$root" && go test -run '^$' -bench . -benchtime 2s ./pkg/... ./internal/... | grep -E '^(Benchmark|ok|pkg)')
 	echo '```'
 }
 
