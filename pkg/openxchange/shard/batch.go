@@ -20,7 +20,8 @@ const (
 // the start of the file: the page cache takes a write that starts and ends
 // on 64 KiB in large folios, and on this project's machine 155 MB cost 15 %
 // less system time so written than in writes that end where a record does
-// (BENCHMARKS.md). A batch's bytes past the boundary open the next batch.
+// (BENCHMARKS.md, "What each optimisation bought"). A batch's bytes past
+// the boundary open the next batch.
 const writeAlign = 64 << 10
 
 func batchSize(shards int) int {

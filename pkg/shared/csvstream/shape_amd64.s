@@ -33,7 +33,7 @@
 // Go code after it. On an Intel Xeon (family 6, model 207, under a
 // hypervisor) the first 256-bit instruction after that cost more than the
 // line's whole check: 158 ns a ctxrows line with AVX2, 16 with SSE2 (27
-// with AVX2 on the AMD EPYC it was written on; BENCHMARKS.md).
+// with AVX2 on an AMD EPYC; BENCHMARKS.md, "What each optimisation bought").
 TEXT ·quotedShapeSSE2(SB), NOSPLIT, $0-33
 	MOVQ line_base+0(FP), SI
 	MOVQ line_len+8(FP), BX
