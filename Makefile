@@ -5,7 +5,7 @@ BINDIR     = $(DESTDIR)$(PREFIX)/bin
 MANDIR     = $(DESTDIR)$(PREFIX)/share/man/man1
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    = -s -w -X provpipe/pkg/shared/cli.Version=$(VERSION)
-TOOLS      = sxusers sxwarm ctxrows ctxsplit
+TOOLS      = sxusers sxwarm ctxrows ctxsplit ctxcreate
 GO        ?= go
 # The fuzz targets and how long each runs in `make fuzz`.
 FUZZTIME  ?= 20s
@@ -20,7 +20,7 @@ bin/%: FORCE
 # Stand-ins for systems the tests cannot run (Open-Xchange's createcontext);
 # never installed.
 standins: FORCE
-	$(GO) build -o bin/standin/ ./internal/testserver/oxsim/createcontext
+	$(GO) build -o bin/standin/ ./internal/testserver/oxsim/createcontext ./demo/oxsoapdemo
 
 FORCE:
 

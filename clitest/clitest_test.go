@@ -17,6 +17,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"provpipe/pkg/openxchange/ctxcreatecli"
 	"provpipe/pkg/openxchange/ctxrowscli"
 	"provpipe/pkg/openxchange/ctxsplitcli"
 	"provpipe/pkg/scalix/sxuserscli"
@@ -29,10 +30,11 @@ func TestMain(m *testing.M) {
 		return func() { os.Exit(main(os.Args[1:], cli.OSEnv())) }
 	}
 	testscript.Main(m, map[string]func(){
-		"ctxrows":  tool(ctxrowscli.Main),
-		"ctxsplit": tool(ctxsplitcli.Main),
-		"sxusers":  tool(sxuserscli.Main),
-		"sxwarm":   tool(sxwarmcli.Main),
+		"ctxcreate": tool(ctxcreatecli.Main),
+		"ctxrows":   tool(ctxrowscli.Main),
+		"ctxsplit":  tool(ctxsplitcli.Main),
+		"sxusers":   tool(sxuserscli.Main),
+		"sxwarm":    tool(sxwarmcli.Main),
 	})
 }
 

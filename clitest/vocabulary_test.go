@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"provpipe/pkg/openxchange/ctxcreatecli"
 	"provpipe/pkg/openxchange/ctxrowscli"
 	"provpipe/pkg/openxchange/ctxsplitcli"
 	"provpipe/pkg/scalix/sxuserscli"
@@ -68,6 +69,7 @@ func toolFlags(t *testing.T) map[string][]string {
 		{sxwarmcli.Program, &sxwarmcli.Command{}},
 		{ctxrowscli.Program, &ctxrowscli.Command{}},
 		{ctxsplitcli.Program, &ctxsplitcli.Command{}},
+		{ctxcreatecli.Program, &ctxcreatecli.Command{}},
 	} {
 		names, err := cli.FlagNames(c.p, c.tool)
 		if err != nil {

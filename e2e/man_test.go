@@ -17,7 +17,7 @@ import (
 // for.
 func TestManPagesMatchHelp(t *testing.T) {
 	flagRE := regexp.MustCompile(`--[a-z][a-z0-9-]*`)
-	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
+	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit", "ctxcreate"} {
 		t.Run(tool, func(t *testing.T) {
 			help := run(t, "", tool, "--help")
 			man := run(t, "", tool, "--help-man")
@@ -52,7 +52,7 @@ func TestMakeInstall(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("make install-files: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
+	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit", "ctxcreate"} {
 		bin, err := os.Stat(filepath.Join(dest, "opt/pp/bin", tool))
 		if err != nil || bin.Mode().Perm() != 0o755 {
 			t.Errorf("%s: %v %v", tool, err, bin)

@@ -243,7 +243,7 @@ func TestDocsNameEveryFlag(t *testing.T) {
 	}
 	docs := text.String()
 	flagRE := regexp.MustCompile(`--[a-z][a-z0-9-]*`)
-	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit"} {
+	for _, tool := range []string{"sxusers", "sxwarm", "ctxrows", "ctxsplit", "ctxcreate"} {
 		help := run(t, "", tool, "--help")
 		for _, flag := range flagRE.FindAllString(help.stdout, -1) {
 			if flag == "--help" || flag == "--version" {

@@ -2,6 +2,7 @@ package ctxrows
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -68,7 +69,8 @@ type CreatedLog struct {
 //   - one createcontext per context (the single-context path):
 //     "context <id> created" on success; a failure prints "context could
 //     not be created: ", "Server response:" and the message indented, as
-//     " Context <id> already exists!; exceptionId ..." for an existing id.
+//     " Context <id> already exists!; exceptionId ..." for an existing id;
+//   - ctxcreate's tsv or jsonl results: "created" and "exists" count.
 //
 // A context refused because it already exists counts as created, whatever
 // the form: that is what a context in flight when an import was killed
@@ -109,7 +111,7 @@ func ReadCreated(r io.Reader, name string, set *IDSet) (CreatedLog, error) {
 		return log, fmt.Errorf("%s: %w", name, err)
 	}
 	if log.Lines > 0 && log.Recognized == 0 {
-		return log, fmt.Errorf("%s: no line is createcontext's output (the first is %s); give the stdout and stderr of createcontext --csv-import", name, safetext.Quote(first))
+		return log, fmt.Errorf("%s: no line is createcontext's output or ctxcreate's results (the first is %s); give the stdout and stderr of createcontext --csv-import, or ctxcreate's output", name, safetext.Quote(first))
 	}
 	return log, nil
 }
@@ -117,6 +119,9 @@ func ReadCreated(r io.Reader, name string, set *IDSet) (CreatedLog, error) {
 // readLogLine reads one trimmed line: known when createcontext prints such
 // lines, created when it reports a context created or existing.
 func readLogLine(line string) (id int64, created, known bool) {
+	if id, outcome, ok := ctxcreateResult(line); ok {
+		return id, outcome == "created" || outcome == "exists", true
+	}
 	if rest, ok := strings.CutPrefix(line, "Context "); ok {
 		if num, ok := strings.CutSuffix(rest, " successfully created"); ok {
 			id, created = parseID(num)
@@ -146,6 +151,30 @@ func readLogLine(line string) (id int64, created, known bool) {
 	}
 	return 0, false, line == "Server response:" || strings.HasPrefix(line, "at ")
 }
+
+// ctxcreateResult reads a line of ctxcreate's tsv or jsonl results: the
+// context id and its outcome (created, exists, failed).
+func ctxcreateResult(line string) (id int64, outcome string, ok bool) {
+	if strings.HasPrefix(line, "{") {
+		var r struct {
+			Context string `json:"context"`
+			Outcome string `json:"outcome"`
+		}
+		if json.Unmarshal([]byte(line), &r) != nil {
+			return 0, "", false
+		}
+		id, ok = parseID(r.Context)
+		return id, r.Outcome, ok && isOutcome(r.Outcome)
+	}
+	f := strings.Split(line, "\t")
+	if len(f) < 6 || !isOutcome(f[1]) {
+		return 0, "", false
+	}
+	id, ok = parseID(f[0])
+	return id, f[1], ok
+}
+
+func isOutcome(s string) bool { return s == "created" || s == "exists" || s == "failed" }
 
 // existsID reads "Context <id> already exists!" (ContextExistsException's
 // message, from OXContextMySQLStorage), with or without its exceptionId.

@@ -28,7 +28,7 @@ func TestReadCreatedForms(t *testing.T) {
 		{"one context per call, exists", "context could not be created: \nServer response:\n Context 10 already exists!; exceptionId 5-6\n\tat a.b(C.java)\n", []int64{10}, ""},
 		{"CRLF and blank lines", "\r\nContext 11 successfully created\r\n\r\n", []int64{11}, ""},
 		{"empty log", "", nil, ""},
-		{"not createcontext's", "user1\nuser2\n", nil, `x.log: no line is createcontext's output (the first is "user1")`},
+		{"not createcontext's", "user1\nuser2\n", nil, `x.log: no line is createcontext's output or ctxcreate's results (the first is "user1")`},
 		{"ctxsplit's paths", "contexts-01.csv\ncontexts-02.csv\n", nil, "no line is createcontext's output"},
 	}
 	for _, c := range cases {
