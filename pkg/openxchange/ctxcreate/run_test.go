@@ -172,4 +172,3 @@ func TestSchedulerHoldsABusyUnit(t *testing.T) {
 		t.Errorf("took %s after the last", j.ID())
 	}
 }
-

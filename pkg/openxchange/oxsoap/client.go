@@ -64,7 +64,9 @@ func (e *HTTPError) Error() string {
 }
 
 // Transient: a 5xx without a SOAP fault, or 429.
-func (e *HTTPError) Transient() bool { return e.Status >= 500 || e.Status == http.StatusTooManyRequests }
+func (e *HTTPError) Transient() bool {
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests
+}
 
 // Create creates one context; a Fault tells why OX refused it.
 func (c *Client) Create(ctx context.Context, r *CreateRequest) error {
