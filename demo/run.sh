@@ -35,6 +35,15 @@ show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | head -3"
 show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | ctxsplit -n 3 --by schema"
 show "wc -l contexts-*.csv"
 show "for f in contexts-*.csv; do printf '%s: ' \$f; tail -n +2 \$f | cut -d, -f13 | sort -u | tr -d '\"' | paste -sd' '; done"
-printf '\nEvery schema is provisioned from one file only. These files were made in a\ntemporary directory, now removed; on an Open-Xchange server, make them in a\nprivate directory (they hold the passwords) and import them in parallel:\n  %s\n  %s\nmake sandbox keeps a server and these files for you to paste the README into.\n' \
-  "CTXROWS_PASSWORD=\"\$PW\" ctxrows -e 10000 -d schemas.csv | ctxsplit -n 3 --by schema" \
-  "parallel 'ADMIN_PASSWORD=\"\$MASTER_PW\" createcontext -A oxadminmaster --csv-import {}' ::: contexts-*.csv" >&2
+echo >&2
+echo "== The production path: the same rows created over Open-Xchange's SOAP API (an embedded stand-in here), never two streams in one schema" >&2
+(cd "$root" && go build -o "$work/oxsoapdemo" ./demo/oxsoapdemo)
+(umask 077 && printf 'demo-master-secret\n' >master.pw)
+coproc OXSOAP { exec "$work/oxsoapdemo" -password-file master.pw; }
+ox_pid=$OXSOAP_PID ox_in=${OXSOAP[1]}
+read -r ox_url <&"${OXSOAP[0]}"
+show "CTXROWS_PASSWORD=secret ctxrows -e 10000 -d schemas.csv | ctxcreate --url $ox_url --password-file master.pw -j 9 > created.tsv"
+show "head -3 created.tsv"
+exec {ox_in}>&-
+wait "$ox_pid"
+printf '\nOn a real platform: ctxcreate --url https://ox.example.com --password-file master.pw --done created.tsv --append created.tsv\n(the same command line resumes an interrupted run). make sandbox keeps servers and files for pasting the README.\n' >&2

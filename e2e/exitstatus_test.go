@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"provpipe/internal/testserver/mailsim"
+	"provpipe/internal/testserver/oxsoapsim"
 	"provpipe/internal/testserver/testenv"
 )
 
@@ -50,18 +51,31 @@ type exitCase struct {
 func TestExitStatusTable(t *testing.T) {
 	dir := t.TempDir()
 	in := contextsCSV(t, dir, "in.csv", 50)
+	// create runs ctxcreate against a stand-in of its own, the faults
+	// injected first.
+	create := func(password, extra string, faults map[int]oxsoapsim.FaultKind) func(t *testing.T) int {
+		return func(t *testing.T) int {
+			soap, url := startSOAP(t)
+			for n, kind := range faults {
+				soap.Inject(n, kind)
+			}
+			return shell(t, dir, "CTXCREATE_PASSWORD="+password+" ctxcreate -q --url "+url+" "+extra+" "+in+" >/dev/null").code
+		}
+	}
 	cases := map[int][]exitCase{
 		0: {
 			{"ctxrows", "rows written", shellStatus(dir, "ctxrows -p x -e 10 >/dev/null")},
 			{"ctxsplit", "shards written", shellStatus(dir, "ctxsplit -q -n 3 -o ok- "+in)},
 			{"sxusers", "names from a file", shellStatus(dir, "printf 'User0 Test0\\n' | sxusers -f - >/dev/null")},
 			{"sxwarm", "every user warmed", sxwarmStatus(nil)},
+			{"ctxcreate", "every context created or existing", create("master-pw", "", nil)},
 		},
 		1: {
 			{"sxusers", "a broken listing line", func(t *testing.T) int { return withOmsearch(t, "root").code }},
 			{"sxwarm", "a refused login", sxwarmStatus(func(srv *mailsim.Server) {
 				srv.SetFault("User1 Test1", mailsim.Fault{Kind: mailsim.RefuseLogin})
 			})},
+			{"ctxcreate", "a deadlock fault, no retries", create("master-pw", "--retries 0", map[int]oxsoapsim.FaultKind{3: oxsoapsim.Deadlock})},
 		},
 		2: {
 			{"ctxrows", "an unknown placeholder", shellStatus(dir, "ctxrows -p x -e 10 --surname '{id2}'")},
@@ -70,6 +84,7 @@ func TestExitStatusTable(t *testing.T) {
 			{"ctxsplit", "a bad -n", shellStatus(dir, "ctxsplit -n 0 "+in)},
 			{"sxusers", "a missing file", shellStatus(dir, "sxusers -f no-such-file")},
 			{"sxwarm", "an unreachable server", shellStatus(dir, "sxwarm --host 127.0.0.1:1 -u a -w b -U x")},
+			{"ctxcreate", "refused credentials", create("wrong", "", nil)},
 		},
 		130: {
 			{"ctxrows", "SIGINT", byInterrupt(interruptCtxrows, syscall.SIGINT)},

@@ -247,7 +247,8 @@ func TestSandbox(t *testing.T) {
 		t.Fatalf("sandbox: exit %d: %s", r.code, r.stderr)
 	}
 	pid := strings.TrimSpace(readFile(t, filepath.Join(dir, "imapdemo.pid")))
-	t.Cleanup(func() { shell(t, "", "kill "+pid+" 2>/dev/null || true") })
+	ox := strings.TrimSpace(readFile(t, filepath.Join(dir, "oxsoapdemo.pid")))
+	t.Cleanup(func() { shell(t, "", "kill "+pid+" "+ox+" 2>/dev/null || true") })
 	example := shell(t, dir, `. ./env.sh && sxusers -f users.list | sxwarm --host "$IMAP_HOST" -u sxadmin --password-file sxadmin.pw -q | cut -f1 | sort -u | wc -l`)
 	if example.code != 0 || strings.TrimSpace(example.stdout) != "32" {
 		t.Errorf("README example in the sandbox: exit %d, %q users: %s", example.code, example.stdout, example.stderr)

@@ -138,7 +138,8 @@ func startSandbox(t *testing.T) (string, string) {
 		t.Fatalf("sandbox: %v\n%s", err, out)
 	}
 	pid := strings.TrimSpace(readFile(t, filepath.Join(dir, "imapdemo.pid")))
-	t.Cleanup(func() { exec.Command("kill", pid).Run() })
+	ox := strings.TrimSpace(readFile(t, filepath.Join(dir, "oxsoapdemo.pid")))
+	t.Cleanup(func() { exec.Command("kill", pid, ox).Run() })
 	return dir, pid
 }
 
@@ -146,11 +147,12 @@ func startSandbox(t *testing.T) (string, string) {
 // sandbox, where the README sent the reader, and waits for the server to go.
 func stopSandboxAsReadmeSays(t *testing.T, dir string, env []string, pid string) {
 	t.Helper()
-	m := regexp.MustCompile("`(kill [^`]*imapdemo\\.pid[^`]*)`").FindStringSubmatch(readFile(t, filepath.Join(testenv.RepoRoot(), "README.md")))
+	m := regexp.MustCompile("`(kill [^`]*\\.pid[^`]*)`").FindStringSubmatch(readFile(t, filepath.Join(testenv.RepoRoot(), "README.md")))
 	if m == nil {
 		t.Fatal("README.md: no command that stops the sandbox")
 	}
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", ". ./env.sh\n"+m[1]+"\nwhile kill -0 "+pid+" 2>/dev/null; do sleep 0.05; done")
+	ox := strings.TrimSpace(readFile(t, filepath.Join(dir, "oxsoapdemo.pid")))
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", ". ./env.sh\n"+m[1]+"\nwhile kill -0 "+pid+" 2>/dev/null || kill -0 "+ox+" 2>/dev/null; do sleep 0.05; done")
 	cmd.Dir, cmd.Env = dir, env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("README's %s, run in the sandbox: %v\n%s", m[1], err, out)
@@ -223,12 +225,12 @@ func checkSetupBlock(t *testing.T, b shellBlock) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	for _, want := range []string{"Skipping: sxqueryadmin", "User2 Test2 (5 of 26)... INBOX: ", "Calendar: missing", "25 users ok (1 with missing folders), 0 partial, 0 failed, 1 skipped", "contexts-03.csv"} {
+	for _, want := range []string{"Skipping: sxqueryadmin", "User2 Test2 (5 of 26)... INBOX: ", "Calendar: missing", "25 users ok (1 with missing folders), 0 partial, 0 failed, 1 skipped", "contexts-03.csv", "ctxcreate: 10000 contexts created, 0 existed, 0 failed"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
-	if ps, _ := exec.Command("pgrep", "-f", filepath.Join(tmp, ".*imapdemo")).Output(); len(ps) > 0 {
+	if ps, _ := exec.Command("pgrep", "-f", filepath.Join(tmp, ".*(imapdemo|oxsoapdemo)")).Output(); len(ps) > 0 {
 		t.Errorf("the demo left its server running: %s", ps)
 	}
 }

@@ -39,7 +39,7 @@ type Command struct {
 	MaxFailures int           `placeholder:"N" help:"Stop starting new contexts after N failed (those in flight finish); exit 1. 0: never stop."`
 	NoAffinity  bool          `help:"Allow two creates into one schema at once, as shards sharing a schema do (for comparison: OX warns of deadlocks)."`
 
-	Format string `default:"auto" enum:"auto,tsv,jsonl,text" help:"Output: tsv (default; context, outcome, seconds, schema, database, attempts, message), jsonl, or text: the lines createcontext --csv-import prints (default on a terminal)."`
+	Format string `default:"auto" enum:"auto,tsv,jsonl,text" help:"Output: tsv (default; context, outcome, seconds, schema, database, attempts, message), jsonl, or text: the lines createcontext's CSV import prints (default on a terminal)."`
 	Done   string `placeholder:"FILE" help:"Skip contexts this earlier tsv or jsonl output reports created or existing (may be missing when it is also the --append file)."`
 	Append string `placeholder:"FILE" help:"Append results to FILE instead of stdout, one locked write per context."`
 	DryRun bool   `name:"dry-run" help:"Print the SOAP request of the first context, passwords redacted; send nothing."`
@@ -51,7 +51,7 @@ type Command struct {
 // Program names and describes ctxcreate.
 var Program = cli.Program{Name: "ctxcreate", Vars: map[string]string{"path": oxsoap.ServicePath}, Description: `Create Open-Xchange contexts over the SOAP API from createcontext CSV rows.
 
-Reads the rows createcontext --csv-import reads (ctxrows' output) and creates each
+Reads the rows of createcontext's CSV import (ctxrows' output) and creates each
 context with OXContextService, -j streams at once but never two into one schema
 (or, for rows placed automatically, one database), so that no two creates
 deadlock. The first context is created alone: refused credentials end the run
