@@ -39,7 +39,7 @@ test: lint build standins
 
 # The packages whose goroutines share buffers, run again under the race
 # detector in make test.
-RACE_PKGS = ./pkg/openxchange/shard ./pkg/openxchange/ctxrows ./pkg/shared/csvstream ./pkg/shared/outfiles \
+RACE_PKGS = ./pkg/openxchange/shard ./pkg/openxchange/ctxrows ./pkg/openxchange/ctxcreate ./pkg/shared/csvstream ./pkg/shared/outfiles \
 	./pkg/shared/ctxio ./pkg/shared/cli ./pkg/scalix/warm ./pkg/scalix/imapwarm
 
 # skipsummary: one line per reason in $(SKIPS) (lines "reason<TAB>test",
