@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"provpipe/internal/testserver/mariadblab"
 	"provpipe/internal/testserver/oxsoapsim"
 	"provpipe/internal/testserver/testenv"
 )
@@ -35,15 +36,52 @@ func ctxcreateScript(t *testing.T, url string, n int, extra string) string {
 		bin, n, filepath.Join(testenv.RepoRoot(), "demo", "schemas.csv"), bin, url, extra)
 }
 
+// startSOAPOnMariaDB serves the stand-in with its contexts in a throwaway
+// MariaDB, written as OX's storage writes them in outline.
+func startSOAPOnMariaDB(t *testing.T) (*oxsoapsim.Server, string, *oxsoapsim.DBStore) {
+	t.Helper()
+	testenv.RequireProgram(t, "mariadbd", "mariadb-server")
+	lab, err := mariadblab.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lab.Stop)
+	store, err := oxsoapsim.NewDBStore(lab.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	srv := oxsoapsim.New("oxadminmaster", "master-pw")
+	srv.Store = store
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return srv, hs.URL, store
+}
+
 // TestCtxcreateFaultsAndResume: 3 000 contexts, -j 8, 2 % of the requests
 // failing (timeouts after the commit, 503s, resets, deadlock faults), one
 // SIGINT mid-run and a --done resume: every context exists exactly once,
 // is reported created exactly once across the runs, and the stand-in never
-// saw two creates into one schema at once.
+// saw two creates into one schema at once; in memory, and in MariaDB,
+// where every context's payload rows were written once too.
 func TestCtxcreateFaultsAndResume(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		srv, url := startSOAP(t)
+		srv.Delay = time.Millisecond
+		faultsAndResume(t, srv, url)
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		srv, url, store := startSOAPOnMariaDB(t)
+		faultsAndResume(t, srv, url)
+		if n, err := store.PayloadRows(); err != nil || n != 3000 {
+			t.Errorf("%d admin users in the payload schemas, want 3000 (%v)", n, err)
+		}
+		t.Logf("deadlocks met in the payload schemas: %d", store.Deadlocks())
+	})
+}
+
+func faultsAndResume(t *testing.T, srv *oxsoapsim.Server, url string) {
 	const n = 3000
-	srv, url := startSOAP(t)
-	srv.Delay = time.Millisecond
 	kinds := []oxsoapsim.FaultKind{oxsoapsim.TimeoutAfterCommit, oxsoapsim.Unavailable, oxsoapsim.Reset, oxsoapsim.Deadlock}
 	for i := 0; i < n/50; i++ {
 		srv.Inject(2+i*50, kinds[i%len(kinds)])

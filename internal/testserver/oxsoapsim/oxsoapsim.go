@@ -16,6 +16,7 @@ package oxsoapsim
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,9 +54,10 @@ type Server struct {
 	// Hold, when set, is waited on inside every create (tests' lock step).
 	Hold chan struct{}
 
+	// Store keeps the contexts: in memory (New), or in MariaDB (DBStore).
+	Store Store
+
 	mu       sync.Mutex
-	contexts map[string]Created
-	names    map[string]bool
 	busy     map[string]int // creates in flight per schema (or database)
 	overlaps int
 	requests int
@@ -64,8 +66,7 @@ type Server struct {
 
 // New returns a server accepting the master login and password.
 func New(login, password string) *Server {
-	return &Server{Login: login, Password: password, contexts: map[string]Created{}, names: map[string]bool{},
-		busy: map[string]int{}, faults: map[int]FaultKind{}}
+	return &Server{Login: login, Password: password, Store: newMemStore(), busy: map[string]int{}, faults: map[int]FaultKind{}}
 }
 
 // Inject makes request number n (1 for the first request the server gets)
@@ -78,11 +79,9 @@ func (s *Server) Inject(n int, kind FaultKind) {
 
 // Contexts returns the contexts created, by id.
 func (s *Server) Contexts() map[string]Created {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]Created, len(s.contexts))
-	for k, v := range s.contexts {
-		out[k] = v
+	out, err := s.Store.Contexts()
+	if err != nil {
+		panic(fmt.Sprintf("oxsoapsim: list the contexts: %v", err))
 	}
 	return out
 }
@@ -150,9 +149,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) exists(w http.ResponseWriter, c call) {
-	s.mu.Lock()
-	_, ok := s.contexts[c.fields["ctx/id"]]
-	s.mu.Unlock()
+	ok, err := s.Store.Exists(c.fields["ctx/id"])
+	if err != nil {
+		fault(w, "StorageException", err.Error())
+		return
+	}
 	answer(w, "exists", strconv.FormatBool(ok))
 }
 
@@ -181,6 +182,33 @@ func (s *Server) create(w http.ResponseWriter, c call, hang bool) {
 	if unit == "" {
 		unit = "db:" + f["ctx/writeDatabase/id"]
 	}
+	name := f["ctx/name"]
+	if name == "" {
+		name = id
+	}
+	err := s.inSchema(unit, func() error {
+		return s.Store.Create(Created{ID: id, Name: name, Schema: schema, DatabaseID: f["ctx/writeDatabase/id"], Admin: f["admin_user/name"]})
+	})
+	switch {
+	case errors.Is(err, ErrExists):
+		fault(w, "ContextExistsException", "Context "+id+" already exists!")
+		return
+	case err != nil:
+		fault(w, "StorageException", err.Error())
+		return
+	}
+	if hang {
+		drop(w)
+		return
+	}
+	answer(w, c.op, "<ns2:id>"+id+"</ns2:id>")
+}
+
+// inSchema runs the create's work as one create in flight in unit, and
+// counts an overlap when another one is: the unit is free again before
+// any answer leaves (or the connection is dropped after the commit, as a
+// timeout after the commit is: the server's work was done).
+func (s *Server) inSchema(unit string, work func() error) error {
 	s.mu.Lock()
 	if s.busy[unit] > 0 {
 		s.overlaps++
@@ -196,25 +224,7 @@ func (s *Server) create(w http.ResponseWriter, c call, hang bool) {
 		<-s.Hold
 	}
 	time.Sleep(s.Delay)
-	name := f["ctx/name"]
-	if name == "" {
-		name = id
-	}
-	s.mu.Lock()
-	_, exists := s.contexts[id]
-	if exists || s.names[name] {
-		s.mu.Unlock()
-		fault(w, "ContextExistsException", "Context "+id+" already exists!")
-		return
-	}
-	s.contexts[id] = Created{ID: id, Name: name, Schema: schema, DatabaseID: f["ctx/writeDatabase/id"], Admin: f["admin_user/name"]}
-	s.names[name] = true
-	s.mu.Unlock()
-	if hang {
-		drop(w)
-		return
-	}
-	answer(w, c.op, "<ns2:id>"+id+"</ns2:id>")
+	return work()
 }
 
 // parseCall reads the Body's operation element and every leaf under it.
@@ -290,4 +300,54 @@ func drop(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// Store keeps the contexts.
+type Store interface {
+	// Create stores c, or returns ErrExists for a taken id or name, or
+	// another error, which the server answers as a StorageException.
+	Create(c Created) error
+	Exists(id string) (bool, error)
+	Contexts() (map[string]Created, error)
+}
+
+// ErrExists: the id or the name is taken.
+var ErrExists = errors.New("exists")
+
+// memStore keeps contexts in memory.
+type memStore struct {
+	mu       sync.Mutex
+	contexts map[string]Created
+	names    map[string]bool
+}
+
+func newMemStore() *memStore {
+	return &memStore{contexts: map[string]Created{}, names: map[string]bool{}}
+}
+
+func (m *memStore) Create(c Created) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.contexts[c.ID]; ok || m.names[c.Name] {
+		return ErrExists
+	}
+	m.contexts[c.ID], m.names[c.Name] = c, true
+	return nil
+}
+
+func (m *memStore) Exists(id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.contexts[id]
+	return ok, nil
+}
+
+func (m *memStore) Contexts() (map[string]Created, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]Created, len(m.contexts))
+	for k, v := range m.contexts {
+		out[k] = v
+	}
+	return out, nil
 }
