@@ -4,13 +4,13 @@
 # Needs: GNU coreutils, GNU time (/usr/bin/time, Debian package "time").
 # Environment: ROWS (default 1000000), CTX_ROUNDS (5), BENCH_PARTS (default "ctx imap effect go"),
 # IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000),
-# EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX),
+# EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX), SOAP_CONTEXTS (3000 per run),
 # BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
 rows=${ROWS:-1000000}
-parts=${BENCH_PARTS:-ctx imap effect go}
+parts=${BENCH_PARTS:-ctx imap effect soap go}
 work=$(mktemp -d "${TMPDIR:-/tmp}/provpipe-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing: apt-get install time" >&2; exit 2; }
@@ -301,6 +301,58 @@ effect() {
 	echo
 }
 
+# soap: ctxcreate against the SOAP stand-in on a throwaway MariaDB, for -j
+# 1 to 32, beside the floor (soaplab load: prebuilt bodies, the same
+# concurrency, no two creates into one schema), and without schema affinity
+# (what shards sharing a schema do), with the deadlocks the database met.
+soap() {
+	local n=${SOAP_CONTEXTS:-3000} lab="$work/soaplab"
+	(cd "$root" && go build -o "$lab" ./bench/soaplab)
+	{
+		echo "schema,destination-database-id,destination-store-id"
+		for s in $(seq 32); do echo "bench_$s,$((3 * ((s - 1) % 3 + 1))),2"; done
+	} >"$work/schemas32.csv"
+	head -5 "$work/schemas32.csv" >"$work/schemas4.csv"
+	export CTXROWS_PASSWORD=secret
+	printf 'bench-master\n' >"$work/master.pw"
+	chmod 600 "$work/master.pw"
+	coproc LAB { exec "$lab" serve "$work/mariadb"; }
+	local lab_in=${LAB[1]} lab_pid=$LAB_PID url
+	read -r url <&"${LAB[0]}"
+	echo "### ctxcreate against the Open-Xchange SOAP stand-in on MariaDB $(mariadbd --version | awk '{print $3}'), $n contexts a run over 32 schemas on 3 databases ($(processor); \$W is a scratch directory)"
+	echo
+	echo "| -j | ctxcreate, 32 schemas | floor (soaplab load), 32 schemas | ctxcreate / floor | ctxcreate, 4 schemas | ctxcreate --no-affinity, 4 schemas | deadlocks met without affinity | contexts retried without affinity |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	local first=1 j t f a4 na before after retried
+	for j in 1 2 4 8 16 32; do
+		t=$(timed "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas32.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j > $work/soap.tsv")
+		first=$((first + n))
+		f=$("$lab" load "$url" "$j" "$first" "$n" 32 | awk '{print $6}')
+		first=$((first + n))
+		a4=$(timed "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas4.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j > $work/soap4.tsv")
+		first=$((first + n))
+		read -r _ _ before < <("$lab" stats "$url")
+		na=$(timed "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas4.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j --no-affinity > $work/soap-na.tsv")
+		first=$((first + n))
+		read -r _ _ after < <("$lab" stats "$url")
+		retried=$(awk -F'\t' '$6 > 1' "$work/soap-na.tsv" | wc -l)
+		printf '| %d | %.0f contexts/s | %.0f contexts/s | %.2fx | %.0f contexts/s | %.0f contexts/s | %d | %d |\n' "$j" \
+			"$(awk "BEGIN{print $n/$t}")" "$f" "$(awk "BEGIN{print ($n/$t)/$f}")" "$(awk "BEGIN{print $n/$a4}")" "$(awk "BEGIN{print $n/$na}")" $((after - before)) "$retried"
+	done
+	echo
+	echo "Command of a ctxcreate cell: \`$(shown "CTXROWS_PASSWORD=secret ./bin/ctxrows -s FIRST -e LAST -d $work/schemas32.csv | ./bin/ctxcreate -q --url \$URL --password-file $work/master.pw -j J [--no-affinity]")\` (4 schemas: \`schemas4.csv\`); of a floor cell: \`$(shown "soaplab load \$URL J FIRST $n 32")\`."
+	echo
+	exec {lab_in}>&-
+	wait "$lab_pid"
+}
+
+# timed CMD: the wall time of one run of CMD, in seconds.
+timed() {
+	local start=${EPOCHREALTIME/[.,]/}
+	bash -c "$1" || return 1
+	awk -v us=$((${EPOCHREALTIME/[.,]/} - start)) 'BEGIN{printf "%.3f", us / 1e6}'
+}
+
 gobench() {
 	echo "### Go benchmarks"
 	echo
@@ -314,6 +366,7 @@ for p in $parts; do
 	ctx) ctx ;;
 	imap) imap ;;
 	effect) effect ;;
+	soap) soap ;;
 	go) gobench ;;
 	*) [ -f "$root/bench/$p.sh" ] && bash "$root/bench/$p.sh" ;;
 	esac
