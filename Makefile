@@ -1,4 +1,4 @@
-# provpipe: four composable tools for mail and groupware rollouts.
+# provpipe: five composable tools for mail and groupware rollouts.
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BINDIR     = $(DESTDIR)$(PREFIX)/bin
