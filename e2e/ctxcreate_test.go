@@ -198,3 +198,34 @@ func countLines(path string) int {
 	b, _ := os.ReadFile(path)
 	return strings.Count(string(b), "\n")
 }
+
+// TestCtxcreateProgressOnTerminal: results to a file, stderr a terminal
+// (under script(1)): a progress line is drawn and erased, and the summary
+// follows on lines of its own.
+func TestCtxcreateProgressOnTerminal(t *testing.T) {
+	script := testenv.RequireProgram(t, "script", "bsdutils")
+	srv, url := startSOAP(t)
+	srv.Delay = 2 * time.Millisecond
+	dir := t.TempDir()
+	line := ctxcreateScript(t, url, 1500, "-j 2 > out.tsv")
+	r := runIn(t, dir, "", script, "-qec", line, "/dev/null")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "\r\x1b[Kctxcreate: ") || !strings.Contains(r.stdout, "contexts/s") {
+		t.Errorf("no progress line on the terminal: %q", tail(r.stdout, 400))
+	}
+	shown := terminalView(r.stdout)
+	summary := false
+	for _, l := range shown {
+		if strings.HasPrefix(l, "ctxcreate: 1500 contexts created") {
+			summary = true
+		}
+	}
+	if !summary {
+		t.Errorf("no whole summary line on the terminal: %q", shown)
+	}
+	if n := countLines(filepath.Join(dir, "out.tsv")); n != 1500 {
+		t.Errorf("%d result lines in the file, want 1500", n)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
 	"time"
 
 	"provpipe/pkg/openxchange/ctxcreate"
@@ -171,14 +172,19 @@ func (c *Command) run(ctx context.Context, client *oxsoap.Client, next func() (*
 	w := newWriter(c.format(), dest, c.env.Stderr)
 	var sum summary
 	var writeErr error
+	var mu sync.Mutex // sum, shared with the progress ticker
 	start := time.Now()
+	stopProgress := c.progress(&mu, &sum, start)
 	plan := ctxcreate.Plan{Streams: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 500 * time.Millisecond, MaxFailures: c.MaxFailures, NoAffinity: c.NoAffinity}
 	runErr := ctxcreate.Run(ctx, client, plan, next, func(r ctxcreate.Result) {
+		mu.Lock()
 		sum.add(r)
+		mu.Unlock()
 		if writeErr == nil {
 			writeErr = w.write(r)
 		}
 	})
+	stopProgress()
 	var login *ctxcreate.LoginError
 	if errors.As(runErr, &login) {
 		return fmt.Errorf("%w (-A %s and the password: is this OX's master admin?); nothing else was sent", runErr, c.Admin)
@@ -213,6 +219,43 @@ func (c *Command) format() string {
 		return "text"
 	}
 	return "tsv"
+}
+
+// progress shows the run's counts on a terminal stderr: redrawn in place
+// when the results go elsewhere (a file, --append), as a whole line every
+// ten seconds when they go down a pipe that may end on the same terminal,
+// not at all when they are on the terminal themselves (they are the
+// progress) or with -q. The input is streamed, so there is no ETA.
+func (c *Command) progress(mu *sync.Mutex, sum *summary, start time.Time) (stop func()) {
+	mode := c.env.Progress()
+	if c.Quiet || mode == cli.NoProgress || c.Append == "" && c.env.StdoutTerminal {
+		return func() {}
+	}
+	every, prefix, suffix := 200*time.Millisecond, "\r\x1b[K", ""
+	if mode == cli.ProgressLines {
+		every, prefix, suffix = 10*time.Second, "", "\n"
+	}
+	t := time.NewTicker(every)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				if mode == cli.ProgressInPlace {
+					io.WriteString(c.env.Stderr, "\r\x1b[K")
+				}
+				return
+			case <-t.C:
+				mu.Lock()
+				line := sum.progressLine(time.Since(start))
+				mu.Unlock()
+				io.WriteString(c.env.Stderr, prefix+line+suffix)
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done); <-finished }
 }
 
 // destination is stdout, or the --append file.

@@ -137,3 +137,9 @@ func quantile(sorted []float64, q float64) float64 {
 	}
 	return sorted[min(int(q*float64(len(sorted))), len(sorted)-1)]
 }
+
+// progressLine is the run so far: counts and rate.
+func (s *summary) progressLine(elapsed time.Duration) string {
+	return fmt.Sprintf("ctxcreate: %d created, %d existed, %d failed, %.1f contexts/s",
+		s.created, s.existed, s.failed, float64(s.total())/max(elapsed.Seconds(), 0.001))
+}
