@@ -21,10 +21,11 @@ type scheduler struct {
 	stopped    bool // take returns nil from now on
 	noAffinity bool
 	anonymous  int
+	level      int // streams allowed to take jobs: stream i takes while i < level
 }
 
 func newScheduler(limit int, noAffinity bool) *scheduler {
-	s := &scheduler{queues: map[string][]*Job{}, busy: map[string]bool{}, limit: limit, noAffinity: noAffinity}
+	s := &scheduler{queues: map[string][]*Job{}, busy: map[string]bool{}, limit: limit, noAffinity: noAffinity, level: 1 << 30}
 	s.cond = sync.NewCond(&s.mu)
 	return s
 }
@@ -70,12 +71,23 @@ func (s *scheduler) stop() {
 	s.mu.Unlock()
 }
 
+// setLevel lets streams 0..n-1 take jobs; the others wait (a stream busy
+// with a job finishes it first). The pool's size can so change while it
+// runs.
+func (s *scheduler) setLevel(n int) {
+	s.mu.Lock()
+	s.level = max(n, 1)
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
 // take returns the next job whose unit is free and marks the unit busy,
-// waiting for one; nil when there is none left or the run stopped.
-func (s *scheduler) take() *Job {
+// waiting for one, and while stream is not below the level; nil when there
+// is none left or the run stopped.
+func (s *scheduler) take(stream int) *Job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.ready) == 0 && !s.stopped && !(s.closed && s.pending == 0) {
+	for (len(s.ready) == 0 || stream >= s.level) && !s.stopped && !(s.closed && s.pending == 0) {
 		s.cond.Wait()
 	}
 	if s.stopped || len(s.ready) == 0 {

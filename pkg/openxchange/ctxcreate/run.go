@@ -45,6 +45,12 @@ type Plan struct {
 	MaxFailures int           // stop starting contexts after this many failed; 0: never
 	NoAffinity  bool          // allow two creates into one schema at once (for comparison only)
 	Queue       int           // rows read ahead; 0: 4096
+	// MaxStreams bounds what Control may set the streams to; 0: Streams.
+	MaxStreams int
+	// Control, when set, is called once the streams start, with a func
+	// that changes how many of them take contexts (1..MaxStreams) while
+	// the run goes on: what a controller of the level (-j auto) uses.
+	Control func(setStreams func(n int))
 }
 
 // LoginError: the first context's create was refused for the master
@@ -108,16 +114,22 @@ func (r *run) rest(ctx context.Context, next func() (*Job, error)) error {
 	r.mu.Lock()
 	r.stopSched = s.stop
 	r.mu.Unlock()
+	streams := max(r.plan.Streams, 1)
+	pool := max(r.plan.MaxStreams, streams)
+	s.setLevel(streams)
 	var wg sync.WaitGroup
-	for range max(r.plan.Streams, 1) {
+	for i := range pool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := s.take(); j != nil; j = s.take() {
+			for j := s.take(i); j != nil; j = s.take(i) {
 				r.record(r.create(j))
 				s.done(j)
 			}
 		}()
+	}
+	if r.plan.Control != nil {
+		r.plan.Control(func(n int) { s.setLevel(min(n, pool)) })
 	}
 	var readErr error
 	for {

@@ -152,12 +152,12 @@ func TestSchedulerHoldsABusyUnit(t *testing.T) {
 		s.put(j)
 	}
 	s.close()
-	first, second := s.take(), s.take()
+	first, second := s.take(0), s.take(0)
 	if first.ID() != "1" || second.ID() != "3" {
 		t.Fatalf("took %s then %s; want 1, then 3 while a is busy", first.ID(), second.ID())
 	}
 	taken := make(chan *Job)
-	go func() { taken <- s.take() }()
+	go func() { taken <- s.take(0) }()
 	select {
 	case j := <-taken:
 		t.Fatalf("took %s while its schema was busy", j.ID())
@@ -168,7 +168,32 @@ func TestSchedulerHoldsABusyUnit(t *testing.T) {
 		t.Errorf("after a was freed took %s, want 2", j.ID())
 	}
 	s.done(second)
-	if j := s.take(); j != nil {
+	if j := s.take(0); j != nil {
 		t.Errorf("took %s after the last", j.ID())
+	}
+}
+
+// TestLevelChangesWhileRunning: a stream at or above the level waits; a
+// raised level lets it take jobs.
+func TestLevelChangesWhileRunning(t *testing.T) {
+	s := newScheduler(10, false)
+	for i, schema := range []string{"a", "b"} {
+		s.put(&Job{Request: oxsoap.CreateRequest{Context: oxsoap.Context{ID: fmt.Sprint(i + 1)}, Strategy: oxsoap.Strategy{SchemaName: schema}}})
+	}
+	s.close()
+	s.setLevel(1)
+	taken := make(chan *Job)
+	go func() { taken <- s.take(1) }()
+	if j := s.take(0); j == nil || j.ID() != "1" {
+		t.Fatalf("stream 0 took %v", j)
+	}
+	select {
+	case j := <-taken:
+		t.Fatalf("stream 1 took %s at level 1", j.ID())
+	case <-time.After(20 * time.Millisecond): // nothing may come: a negative, bounded wait
+	}
+	s.setLevel(2)
+	if j := <-taken; j == nil || j.ID() != "2" {
+		t.Errorf("stream 1 at level 2 took %v, want 2", j)
 	}
 }
