@@ -321,14 +321,23 @@ soap() {
 	read -r url <&"${LAB[0]}"
 	echo "### ctxcreate against the Open-Xchange SOAP stand-in on MariaDB $(mariadbd --version | awk '{print $3}'), $n contexts a run over 32 schemas on 3 databases ($(processor); \$W is a scratch directory)"
 	echo
+	echo "Best of 3 runs for ctxcreate and the floor (in turn), one run for the 4-schema columns."
+	echo
 	echo "| -j | ctxcreate, 32 schemas | floor (soaplab load), 32 schemas | ctxcreate / floor | ctxcreate, 4 schemas | ctxcreate --no-affinity, 4 schemas | deadlocks met without affinity | contexts retried without affinity |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	local first=1 j t f a4 na before after retried
 	for j in 1 2 4 8 16 32; do
-		t=$(timed "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas32.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j > $work/soap.tsv")
-		first=$((first + n))
-		f=$("$lab" load "$url" "$j" "$first" "$n" 32 | awk '{print $6}')
-		first=$((first + n))
+		# ctxcreate and the floor in turn, three rounds; the best of each.
+		t="" f=""
+		for _ in 1 2 3; do
+			local t1 f1
+			t1=$(timed "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas32.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j > $work/soap.tsv")
+			first=$((first + n))
+			f1=$("$lab" load "$url" "$j" "$first" "$n" 32 | awk '{print $6}')
+			first=$((first + n))
+			if [ -z "$t" ] || awk "BEGIN{exit !($t1 < $t)}"; then t=$t1; fi
+			if [ -z "$f" ] || awk "BEGIN{exit !($f1 > $f)}"; then f=$f1; fi
+		done
 		a4=$(timed "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas4.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j > $work/soap4.tsv")
 		first=$((first + n))
 		read -r _ _ before < <("$lab" stats "$url")
