@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,7 +34,9 @@ type Command struct {
 	SendPasswordInClear bool         `help:"Send the password over http to a host that is not this machine: only on a network you trust."`
 	tlsconf.Flags
 
-	Jobs        int           `short:"j" default:"4" help:"Creates in flight at once (streams); never two into one schema."`
+	Jobs        string        `short:"j" default:"4" placeholder:"N|auto" help:"Creates in flight at once (streams), never two into one schema; auto finds the level where more streams stop adding contexts per second (up to --max-jobs)."`
+	MaxJobs     int           `default:"64" placeholder:"N" help:"The most streams -j auto tries."`
+	Debug       bool          `help:"Trace on stderr what ctxcreate decides: each -j auto decision with the figures behind it (no credentials are printed)."`
 	Rate        float64       `default:"0" help:"At most N creates per second across the streams (0: no cap)."`
 	Retries     int           `default:"3" help:"Retries of a transient failure (a deadlock, 5xx, a lost connection)."`
 	Timeout     time.Duration `default:"120s" help:"Fail a request that has no answer after this long (it is then asked whether the context exists before it is sent again)."`
@@ -46,7 +49,26 @@ type Command struct {
 	DryRun bool   `name:"dry-run" help:"Print the SOAP request of the first context, passwords redacted; send nothing."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 
-	env *cli.Env
+	env                 *cli.Env
+	streams, maxStreams int  // from -j and --max-jobs
+	auto                bool // -j auto
+}
+
+// parseJobs reads -j: a number of streams, or auto.
+func (c *Command) parseJobs() error {
+	if c.MaxJobs < 1 || c.MaxJobs > 1000 {
+		return fmt.Errorf("--max-jobs must be between 1 and 1000, not %d", c.MaxJobs)
+	}
+	if c.Jobs == "auto" {
+		c.auto, c.streams, c.maxStreams = true, 1, c.MaxJobs
+		return nil
+	}
+	n, err := strconv.Atoi(c.Jobs)
+	if err != nil || n < 1 || n > 1000 {
+		return fmt.Errorf("--jobs must be auto or between 1 and 1000, not %q", c.Jobs)
+	}
+	c.streams, c.maxStreams = n, n
+	return nil
 }
 
 // Program names and describes ctxcreate.
@@ -95,8 +117,8 @@ func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 
 // check makes every check of the flags that needs no server.
 func (c *Command) check() error {
-	if c.Jobs < 1 || c.Jobs > 1000 {
-		return fmt.Errorf("--jobs must be between 1 and 1000, not %d", c.Jobs)
+	if err := c.parseJobs(); err != nil {
+		return err
 	}
 	if c.Append != "" && c.Format != "tsv" && c.Format != "jsonl" && c.Format != "auto" {
 		return fmt.Errorf("--append writes tsv or jsonl, not %s", c.Format)
@@ -130,7 +152,7 @@ func (c *Command) client() (*oxsoap.Client, error) {
 		return nil, err
 	}
 	return oxsoap.New(oxsoap.Config{URL: c.URL, Auth: oxsoap.Credentials{Login: c.Admin, Password: pw},
-		TLS: tc, Timeout: c.Timeout, Conns: c.Jobs}), nil
+		TLS: tc, Timeout: c.Timeout, Conns: max(c.streams, c.maxStreams)}), nil
 }
 
 func (c *Command) readsStdin() bool {
@@ -175,7 +197,11 @@ func (c *Command) run(ctx context.Context, client *oxsoap.Client, next func() (*
 	var mu sync.Mutex // sum, shared with the progress ticker
 	start := time.Now()
 	stopProgress := c.progress(&mu, &sum, start)
-	plan := ctxcreate.Plan{Streams: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 500 * time.Millisecond, MaxFailures: c.MaxFailures, NoAffinity: c.NoAffinity}
+	plan := ctxcreate.Plan{Streams: c.streams, MaxStreams: c.maxStreams, Rate: c.Rate, Retries: c.Retries, Backoff: 500 * time.Millisecond, MaxFailures: c.MaxFailures, NoAffinity: c.NoAffinity}
+	tuner := c.tuner(&mu, &sum)
+	if c.auto {
+		plan.Control = tuner.start
+	}
 	runErr := ctxcreate.Run(ctx, client, plan, next, func(r ctxcreate.Result) {
 		mu.Lock()
 		sum.add(r)
@@ -185,6 +211,7 @@ func (c *Command) run(ctx context.Context, client *oxsoap.Client, next func() (*
 		}
 	})
 	stopProgress()
+	tuner.stop()
 	var login *ctxcreate.LoginError
 	if errors.As(runErr, &login) {
 		return fmt.Errorf("%w (-A %s and the password: is this OX's master admin?); nothing else was sent", runErr, c.Admin)
@@ -195,6 +222,10 @@ func (c *Command) run(ctx context.Context, client *oxsoap.Client, next func() (*
 	interrupted := ctx.Err() != nil
 	if !c.Quiet {
 		sum.write(c.env.Stderr, time.Since(start), skipped, interrupted)
+		if c.auto {
+			lo, hi := tuner.ctl.Visited()
+			c.env.Warnf("ctxcreate", "-j auto: ended at %d streams, visited %d to %d", tuner.ctl.Level(), lo, hi)
+		}
 	}
 	switch {
 	case writeErr != nil:

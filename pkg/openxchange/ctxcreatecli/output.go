@@ -83,6 +83,8 @@ func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 type summary struct {
 	created, existed, failed int
 	seconds                  map[string][]float64 // by database id
+	secondsTotal             float64              // all results' seconds, for -j auto
+	level                    int                  // -j auto's current level; 0 without it
 }
 
 func (s *summary) add(r ctxcreate.Result) {
@@ -102,6 +104,7 @@ func (s *summary) add(r ctxcreate.Result) {
 		db = "(automatic)"
 	}
 	s.seconds[db] = append(s.seconds[db], r.Seconds)
+	s.secondsTotal += r.Seconds
 }
 
 func (s *summary) total() int { return s.created + s.existed + s.failed }
@@ -140,6 +143,10 @@ func quantile(sorted []float64, q float64) float64 {
 
 // progressLine is the run so far: counts and rate.
 func (s *summary) progressLine(elapsed time.Duration) string {
-	return fmt.Sprintf("ctxcreate: %d created, %d existed, %d failed, %.1f contexts/s",
+	line := fmt.Sprintf("ctxcreate: %d created, %d existed, %d failed, %.1f contexts/s",
 		s.created, s.existed, s.failed, float64(s.total())/max(elapsed.Seconds(), 0.001))
+	if s.level > 0 {
+		line += fmt.Sprintf(", -j auto at %d", s.level)
+	}
+	return line
 }
