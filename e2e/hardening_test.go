@@ -122,7 +122,7 @@ func TestRefusedWithExit2(t *testing.T) {
 		{"ctxrows to a full disk", "ctxrows -p x -e 10 > /dev/full", "no space left on device"},
 		{"template typo", "ctxrows -p x -e 10 --surname 'C {id2}'", "unknown placeholder {id2}"},
 		{"quota not a number", "ctxrows -p x -e 10 --quota abc", "not a whole number"},
-		{"huge -j", "sxwarm -u a -w b -j 100000000 -U x", "--jobs must be between 1 and 1000"},
+		{"huge -j", "sxwarm -u a -w b -j 100000000 -U x", "--jobs must be auto or between 1 and 1000"},
 		{"folder twice", "sxwarm -u a -w b -F INBOX,INBOX -U x", `-F names folder "INBOX" twice`},
 		{"NUL in a user name", `printf 'ok\nbad\000name\n' | sxwarm -u a -w b`, "stdin:2: user name"},
 		{"ESC in -U", "sxwarm -u a -w b -U $'x\\e[31m'", "control character U+001B"},

@@ -10,10 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"provpipe/internal/testserver/mailsim"
 	"provpipe/internal/testserver/testcert"
@@ -198,4 +201,53 @@ func TestSxwarmProgressOnTerminal(t *testing.T) {
 	if strings.Contains(r.stderr, "users/s") || strings.Contains(r.stderr, "\r") {
 		t.Errorf("progress written to a pipe:\n%q", r.stderr)
 	}
+}
+
+// TestJobsAutoFindsCapacity: against the embedded server serving at most 4
+// FETCHes at once (each taking 1 ms a message), sxwarm -j auto probes
+// beyond 4, finds that more sessions add no messages per second, and ends
+// near 4; --debug shows its decisions.
+func TestJobsAutoFindsCapacity(t *testing.T) {
+	srv := mailsim.New(mailsim.Options{Admin: "admin", AdminPassword: "adminpw", Capacity: 4, PerMessage: time.Millisecond})
+	var names []string
+	for i := range 600 {
+		name := fmt.Sprintf("user%03d", i)
+		srv.AddUser(name, "", map[string]int{"INBOX": 40})
+		names = append(names, name)
+	}
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	r := run(t, strings.Join(names, "\n")+"\n", "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw",
+		"-F", "INBOX", "-j", "auto", "--max-jobs", "32", "--auto-interval", "500ms", "--debug")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, tail(r.stderr, 1000))
+	}
+	m := regexp.MustCompile(`-j auto: ended at (\d+) sessions, visited (\d+) to (\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no -j auto summary:\n%s", tail(r.stderr, 1000))
+	}
+	end, hi := atoiOr(m[1]), atoiOr(m[3])
+	if end < 4 || end > 6 || hi < 8 {
+		t.Errorf("ended at %d sessions, visited up to %d; want 4 to 6, having tried 8 or more:\n%s", end, hi, debugLines(r.stderr))
+	}
+	if !strings.Contains(r.stderr, "back to 4") {
+		t.Errorf("no decision back to 4 in the --debug lines:\n%s", debugLines(r.stderr))
+	}
+}
+
+func atoiOr(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func debugLines(stderr string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "-j auto") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }

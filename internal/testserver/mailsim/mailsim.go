@@ -56,6 +56,13 @@ type Options struct {
 	TLS      *tls.Config
 	Implicit bool
 	Logger   *log.Logger // nil: discard the server's own log
+	// Capacity, when set, is how many FETCHes the server works on at
+	// once; more wait their turn. With PerMessage (the work per message of
+	// a FETCH) it models a server whose throughput stops rising at
+	// Capacity sessions while their latency keeps rising: what -j auto
+	// must find.
+	Capacity   int
+	PerMessage time.Duration
 }
 
 // Server is a running embedded IMAP server.
@@ -72,6 +79,24 @@ type Server struct {
 	writes   []string                       // commands that could change a mailbox
 	closed   chan struct{}
 	serveErr chan error
+	slots    chan struct{} // Capacity's FETCHes at work
+}
+
+// work holds one of Capacity's slots for PerMessage per message.
+func (s *Server) work(messages int) {
+	if s.slots == nil {
+		return
+	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-s.closed:
+		return
+	}
+	defer func() { <-s.slots }()
+	select {
+	case <-time.After(time.Duration(messages) * s.opt.PerMessage):
+	case <-s.closed:
+	}
 }
 
 type account struct {
@@ -92,6 +117,9 @@ func New(opt Options) *Server {
 		logins:  map[string]int{},
 		fetches: map[string][]imap.FetchOptions{},
 		closed:  make(chan struct{}),
+	}
+	if opt.Capacity > 0 {
+		s.slots = make(chan struct{}, opt.Capacity)
 	}
 	logger := opt.Logger
 	if logger == nil {
@@ -406,6 +434,7 @@ func (sess *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, option
 		}
 	}
 	sess.srv.mu.Unlock()
+	sess.srv.work(int(sess.selected))
 	f, ok := sess.srv.takeFault(sess.user, DropMidFetch, Stall)
 	if !ok {
 		return sess.UserSession.Fetch(w, numSet, options)

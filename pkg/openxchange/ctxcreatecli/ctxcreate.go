@@ -34,14 +34,15 @@ type Command struct {
 	SendPasswordInClear bool         `help:"Send the password over http to a host that is not this machine: only on a network you trust."`
 	tlsconf.Flags
 
-	Jobs        string        `short:"j" default:"4" placeholder:"N|auto" help:"Creates in flight at once (streams), never two into one schema; auto finds the level where more streams stop adding contexts per second (up to --max-jobs)."`
-	MaxJobs     int           `default:"64" placeholder:"N" help:"The most streams -j auto tries."`
-	Debug       bool          `help:"Trace on stderr what ctxcreate decides: each -j auto decision with the figures behind it (no credentials are printed)."`
-	Rate        float64       `default:"0" help:"At most N creates per second across the streams (0: no cap)."`
-	Retries     int           `default:"3" help:"Retries of a transient failure (a deadlock, 5xx, a lost connection)."`
-	Timeout     time.Duration `default:"120s" help:"Fail a request that has no answer after this long (it is then asked whether the context exists before it is sent again)."`
-	MaxFailures int           `placeholder:"N" help:"Stop starting new contexts after N failed (those in flight finish); exit 1. 0: never stop."`
-	NoAffinity  bool          `help:"Allow two creates into one schema at once, as shards sharing a schema do (for comparison: OX warns of deadlocks)."`
+	Jobs         string        `short:"j" default:"4" placeholder:"N|auto" help:"Creates in flight at once (streams), never two into one schema; auto finds the level where more streams stop adding contexts per second (up to --max-jobs)."`
+	MaxJobs      int           `default:"64" placeholder:"N" help:"The most streams -j auto tries."`
+	AutoInterval time.Duration `default:"2s" help:"How often -j auto judges the contexts created per second and decides (longer for a noisy server)."`
+	Debug        bool          `help:"Trace on stderr what ctxcreate decides: each -j auto decision with the figures behind it (no credentials are printed)."`
+	Rate         float64       `default:"0" help:"At most N creates per second across the streams (0: no cap)."`
+	Retries      int           `default:"3" help:"Retries of a transient failure (a deadlock, 5xx, a lost connection)."`
+	Timeout      time.Duration `default:"120s" help:"Fail a request that has no answer after this long (it is then asked whether the context exists before it is sent again)."`
+	MaxFailures  int           `placeholder:"N" help:"Stop starting new contexts after N failed (those in flight finish); exit 1. 0: never stop."`
+	NoAffinity   bool          `help:"Allow two creates into one schema at once, as shards sharing a schema do (for comparison: OX warns of deadlocks)."`
 
 	Format string `default:"auto" enum:"auto,tsv,jsonl,text" help:"Output: tsv (default; context, outcome, seconds, schema, database, attempts, message), jsonl, or text: the lines createcontext's CSV import prints (default on a terminal)."`
 	Done   string `placeholder:"FILE" help:"Skip contexts this earlier tsv or jsonl output reports created or existing (may be missing when it is also the --append file)."`
@@ -60,6 +61,9 @@ func (c *Command) parseJobs() error {
 		return fmt.Errorf("--max-jobs must be between 1 and 1000, not %d", c.MaxJobs)
 	}
 	if c.Jobs == "auto" {
+		if c.AutoInterval < 100*time.Millisecond {
+			return fmt.Errorf("--auto-interval must be at least 100ms, not %s", c.AutoInterval)
+		}
 		c.auto, c.streams, c.maxStreams = true, 1, c.MaxJobs
 		return nil
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"provpipe/pkg/scalix/imapwarm"
 	"provpipe/pkg/scalix/platform"
@@ -133,10 +135,29 @@ func (c *Command) foldersAndJobs() ([]string, error) {
 		}
 		seen[f] = true
 	}
-	if c.Jobs < 1 || c.Jobs > maxJobs {
-		return nil, fmt.Errorf("--jobs must be between 1 and %d, not %d (more sessions than that overload any server; use GNU parallel across hosts)", maxJobs, c.Jobs)
+	if _, _, err := c.jobs(); err != nil {
+		return nil, err
 	}
 	return folders, nil
+}
+
+// jobs reads -j: the sessions to start with and the most there may be
+// (both N, or 1 and --max-jobs for auto).
+func (c *Command) jobs() (start, most int, err error) {
+	if c.MaxJobs < 1 || c.MaxJobs > maxJobs {
+		return 0, 0, fmt.Errorf("--max-jobs must be between 1 and %d, not %d", maxJobs, c.MaxJobs)
+	}
+	if c.Jobs == "auto" {
+		if c.AutoInterval < 100*time.Millisecond {
+			return 0, 0, fmt.Errorf("--auto-interval must be at least 100ms, not %s", c.AutoInterval)
+		}
+		return 1, c.MaxJobs, nil
+	}
+	n, err := strconv.Atoi(c.Jobs)
+	if err != nil || n < 1 || n > maxJobs {
+		return 0, 0, fmt.Errorf("--jobs must be auto or between 1 and %d, not %q (more sessions than that overload any server; use GNU parallel across hosts)", maxJobs, c.Jobs)
+	}
+	return n, n, nil
 }
 
 func (c *Command) password() (string, error) {

@@ -68,7 +68,7 @@ func TestIMAPConfig(t *testing.T) {
 		{"no admin", pw, false, nil, nil, "--auth mboxadmin needs the admin account: -u ADMIN"},
 		{"a folder twice", pw, false, []string{"-u", "a", "-F", "INBOX,Calendar,INBOX"}, nil, `-F names folder "INBOX" twice`},
 		{"no folder", pw, false, []string{"-u", "a", "-F", " , "}, nil, "no folders to warm: give -F or --all-folders"},
-		{"no session", pw, false, []string{"-u", "a", "-j", "0"}, nil, "--jobs must be between 1 and 1000, not 0"},
+		{"no session", pw, false, []string{"-u", "a", "-j", "0"}, nil, `--jobs must be auto or between 1 and 1000, not "0"`},
 		{"--fetch and --profile", pw, false, []string{"-u", "a", "--fetch", "UID", "--profile", "outlook"}, nil, "give --fetch or --profile, not both"},
 		{"a FETCH that writes", pw, false, []string{"-u", "a", "--fetch", "BODY[]"}, nil, "BODY[]"},
 		{"--api without platform", pw, false, []string{"-u", "a", "--api", "h"}, nil, "--api and --realm are for --via platform"},

@@ -12,6 +12,7 @@ import (
 
 	"provpipe/pkg/scalix/warm"
 	"provpipe/pkg/scalix/warmreport"
+	"provpipe/pkg/shared/autojobs"
 	"provpipe/pkg/shared/cli"
 	"provpipe/pkg/shared/outfiles"
 	"provpipe/pkg/shared/safetext"
@@ -40,10 +41,26 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 	start := time.Now()
 	var writeErr error
 	lost := 0
-	var offered []string // the first user's folders, listed if one was missing
-	plan := warm.Plan{Jobs: c.Jobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
+	var offered []string         // the first user's folders, listed if one was missing
+	jobs, maxJobs, _ := c.jobs() // checked by foldersAndJobs
+	plan := warm.Plan{Jobs: jobs, MaxJobs: maxJobs, Rate: c.Rate, Retries: c.Retries, Backoff: 200 * time.Millisecond,
 		Skip: skipSet(c.Exclude), Strict: c.Strict, Of: total, CheckFirst: true, MaxFailures: c.MaxFailures}
-	var mu sync.Mutex // sum, shared with the --progress-every ticker
+	var mu sync.Mutex // sum and done, shared with the tickers
+	var done autojobs.Counters
+	auto := c.Jobs == "auto"
+	ctl := autojobs.New(autojobs.Config{Min: 1, Max: maxJobs})
+	stopAuto := func() {}
+	if auto {
+		plan.Control = func(setJobs func(int)) {
+			read := func() autojobs.Counters { mu.Lock(); defer mu.Unlock(); return done }
+			var debug func(string)
+			if c.Debug {
+				debug = func(why string) { c.warn("-j auto: " + why) }
+			}
+			set := func(n int) { setJobs(n); mu.Lock(); sum.Level = n; mu.Unlock() }
+			stopAuto = autojobs.Loop(ctl, c.AutoInterval, read, set, debug)
+		}
+	}
 	if every > 0 && !progress {
 		stopTicker := everyTick(every, func() {
 			mu.Lock()
@@ -57,6 +74,11 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 		mu.Lock()
 		defer mu.Unlock()
 		sum.Add(r)
+		done.Items++
+		done.Seconds += r.Seconds
+		for _, f := range r.Folders {
+			done.Work += float64(f.Messages) // work is messages warmed: users differ in size
+		}
 		if offered == nil && len(r.Offered) > 0 {
 			offered = append([]string{r.User.Login}, r.Offered...)
 		}
@@ -75,6 +97,11 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 	})
 	if progress {
 		io.WriteString(c.env.Stderr, warmreport.ClearLine)
+	}
+	stopAuto()
+	if auto && !c.Quiet {
+		lo, hi := ctl.Visited()
+		defer c.warn(fmt.Sprintf("-j auto: ended at %d sessions, visited %d to %d", ctl.Level(), lo, hi))
 	}
 	var lre *warm.LoginRefusedError
 	if errors.As(runErr, &lre) {

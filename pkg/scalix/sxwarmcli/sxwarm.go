@@ -58,10 +58,12 @@ type Command struct {
 	Strict     bool     `help:"Count a missing folder as a failure."`
 	Exclude    []string `default:"sxqueryadmin" placeholder:"NAME,..." help:"Leave out this account (repeatable; as sxusers --exclude)."`
 
-	Jobs        int     `short:"j" default:"4" help:"Sessions at once."`
-	Rate        float64 `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
-	Retries     int     `default:"2" help:"Retries of a transient failure (connection lost, BYE, NO [UNAVAILABLE], timeout)."`
-	MaxFailures int     `placeholder:"N" help:"Stop starting new users after N failed users (users in flight finish); exit 1. 0: never stop."`
+	Jobs         string        `short:"j" default:"4" placeholder:"N|auto" help:"Sessions at once; auto finds the level where more sessions stop adding messages warmed per second (up to --max-jobs)."`
+	MaxJobs      int           `default:"64" placeholder:"N" help:"The most sessions -j auto tries."`
+	AutoInterval time.Duration `default:"2s" help:"How often -j auto judges the messages warmed per second and decides (longer for a noisy server)."`
+	Rate         float64       `default:"0" help:"At most N logins per second across all sessions (0: no cap)."`
+	Retries      int           `default:"2" help:"Retries of a transient failure (connection lost, BYE, NO [UNAVAILABLE], timeout)."`
+	MaxFailures  int           `placeholder:"N" help:"Stop starting new users after N failed users (users in flight finish); exit 1. 0: never stop."`
 
 	Format string `enum:"auto,text,tsv,jsonl,csv" default:"auto" help:"Output: text (default on a terminal), tsv (default otherwise), jsonl, csv."`
 	Header bool   `help:"Write a header line in tsv output."`

@@ -77,6 +77,12 @@ type Plan struct {
 	// the same way (see FailureKind), counted as they fail, not as they are
 	// reported; 0: never.
 	MaxFailures int
+	// MaxJobs bounds what Control may set the sessions to; 0: Jobs.
+	MaxJobs int
+	// Control, when set, is called once the sessions start, with a func
+	// that changes how many of them warm users (1..MaxJobs) while the run
+	// goes on: what -j auto's controller uses.
+	Control func(setJobs func(n int))
 }
 
 // ErrMaxFailures is Run's error when Plan.MaxFailures stopped it; users in
@@ -146,12 +152,18 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	report, flush := inOrder(users, emit)
 	defer flush()
 	queue := make(chan User)
+	gate := newGate(max(plan.Jobs, 1))
+	pool := max(plan.MaxJobs, plan.Jobs, 1)
 	var wg sync.WaitGroup
-	for range max(plan.Jobs, 1) {
+	for i := range pool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for u := range queue {
+			for gate.wait(i) {
+				u, ok := <-queue
+				if !ok {
+					return
+				}
 				if res, started := warmUser(ctx, w, plan, limiter, u, of); started {
 					if tooMany(res) {
 						stop() // no new user starts; those in flight finish
@@ -160,6 +172,9 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 				}
 			}
 		}()
+	}
+	if plan.Control != nil {
+		plan.Control(func(n int) { gate.set(min(n, pool)) })
 	}
 	for _, u := range users {
 		if plan.Skip[u.Login] {
@@ -179,6 +194,7 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 		}
 	}
 	close(queue)
+	gate.close()
 	wg.Wait()
 	if stoppedBy != "" {
 		return fmt.Errorf("%w: %s failed with %s", ErrMaxFailures, cli.Count(plan.MaxFailures, "user"), stoppedBy)
@@ -353,4 +369,44 @@ func (l *limiter) reserve(now time.Time) time.Time {
 	at := l.next
 	l.next = l.next.Add(l.interval)
 	return at
+}
+
+// gate lets sessions 0..level-1 take users; the others wait, so the
+// number of sessions at work can change while a run goes on.
+type gate struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	level  int
+	closed bool
+}
+
+func newGate(level int) *gate {
+	g := &gate{level: level}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// wait blocks session i while it is at or above the level; false once the
+// gate is closed (no more users) and i may not go on.
+func (g *gate) wait(i int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i >= g.level && !g.closed {
+		g.cond.Wait()
+	}
+	return i < g.level
+}
+
+func (g *gate) set(n int) {
+	g.mu.Lock()
+	g.level = max(n, 1)
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.cond.Broadcast()
+	g.mu.Unlock()
 }

@@ -221,6 +221,9 @@ func round3(x float64) float64 {
 
 // Summary accumulates results for the closing summary.
 type Summary struct {
+	// Level is -j auto's current number of sessions (0 without it), for
+	// the progress line.
+	Level                                 int
 	OK, Missing, Failed, Partial, Skipped int
 	perFolder                             map[string][]float64
 	order                                 []string
@@ -365,5 +368,9 @@ func ProgressLine(s *Summary, total int, start time.Time) string {
 	if rate > 0 {
 		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
 	}
-	return fmt.Sprintf("sxwarm: %d of %d users, %d failed, %.1f users/s, ETA %s", done, total, s.Failed+s.Partial, rate, eta)
+	line := fmt.Sprintf("sxwarm: %d of %d users, %d failed, %.1f users/s, ETA %s", done, total, s.Failed+s.Partial, rate, eta)
+	if s.Level > 0 {
+		line += fmt.Sprintf(", -j auto at %d", s.Level)
+	}
+	return line
 }

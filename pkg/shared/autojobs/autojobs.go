@@ -82,6 +82,16 @@ func (c *Controller) Level() int { return c.level }
 // Visited is the lowest and the highest level used so far.
 func (c *Controller) Visited() (lo, hi int) { return c.visited[0], c.visited[1] }
 
+// worthIt: a higher level earns its place when it adds more than gain of
+// work done, and at least half as much work as it adds latency: more
+// sessions that mostly wait in the server's queue add latency for little
+// work, which is the guide's cue to use fewer.
+func worthIt(lower, higher *estimate) bool {
+	workGain := higher.work/max(lower.work, 1e-9) - 1
+	latencyGain := higher.latency/max(lower.latency, 1e-9) - 1
+	return workGain > gain && workGain >= latencyGain/2
+}
+
 // samplesPerLevel: a level is judged on this many samples, not one.
 const samplesPerLevel = 2
 
@@ -130,9 +140,10 @@ func (c *Controller) at(level int) *estimate {
 // rise doubles the level while each doubling adds work done.
 func (c *Controller) rise(cur *estimate) string {
 	prev := c.seen[c.base]
-	if c.level != c.base && prev != nil && cur.work < prev.work*(1+gain) {
+	if c.level != c.base && prev != nil && !worthIt(prev, cur) {
 		c.level, c.phase, c.steady = c.base, holding, 0
-		return fmt.Sprintf("level %d added no work over %d (%.1f/s vs %.1f/s): back to %d", c.lastTried(), c.base, cur.work, prev.work, c.base)
+		return fmt.Sprintf("level %d added too little work over %d (%.1f/s vs %.1f/s, latency %.3fs vs %.3fs): back to %d",
+			c.lastTried(), c.base, cur.work, prev.work, cur.latency, prev.latency, c.base)
 	}
 	if c.level >= c.cfg.Max {
 		c.phase, c.steady = holding, 0
@@ -182,7 +193,7 @@ func (c *Controller) probe(cur *estimate) string {
 	tried := c.level
 	keep := false
 	if tried > c.base {
-		keep = cur.work > base.work*(1+gain)
+		keep = worthIt(base, cur)
 	} else {
 		keep = cur.work >= base.work*(1-gain/2) || cur.latency < base.latency/(1+pain) && cur.work >= base.work*(1-gain)
 	}
@@ -193,7 +204,9 @@ func (c *Controller) probe(cur *estimate) string {
 		return why + fmt.Sprintf(": back to %d", c.base)
 	}
 	if tried > c.base {
-		c.phase, c.base = rising, tried // more was better: keep rising from here
+		// More was better: probe up again at once, a step at a time
+		// (doubling is for the start, far from the server's level).
+		c.steady, c.up = c.cfg.Reprobe-1, false
 	}
 	return why + fmt.Sprintf(": keeping %d", tried)
 }
