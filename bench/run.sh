@@ -218,11 +218,12 @@ imap() {
 	imap_run "Python imaplib, sequential" "$n" "$msgs" "python3 $root/bench/imaplib_warm.py \$ADDR warmadmin $work/pw < $work/users"
 	local py; py=$(cat "$work/last")
 	local best=""
-	for j in 1 2 4 8; do
+	for j in 1 2 4 8 16 32; do
 		imap_run "sxwarm -j $j" "$n" "$msgs" "$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -j $j -q < $work/users"
 		local t; t=$(cat "$work/last")
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 	done
+	imap_run "sxwarm -j auto" "$n" "$msgs" "$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -j auto --auto-interval 1s -q < $work/users"
 	echo
 	awk "BEGIN{printf \"best sxwarm run is %.1f times faster than the sequential imaplib client\n\", $py/$best}"
 	if ((big > 0)); then
@@ -347,6 +348,21 @@ soap() {
 		retried=$(awk -F'\t' '$6 > 1' "$work/soap-na.tsv" | wc -l)
 		printf '| %d | %.0f contexts/s | %.0f contexts/s | %.2fx | %.0f contexts/s | %.0f contexts/s | %d | %d |\n' "$j" \
 			"$(awk "BEGIN{print $n/$t}")" "$f" "$(awk "BEGIN{print ($n/$t)/$f}")" "$(awk "BEGIN{print $n/$a4}")" "$(awk "BEGIN{print $n/$na}")" $((after - before)) "$retried"
+	done
+	echo
+	# -j auto beside the fixed levels: contexts/s and the p95 seconds of a
+	# context, on a longer run so that it has time to find its level.
+	local na=${SOAP_AUTO_CONTEXTS:-30000}
+	echo "#### -j auto beside fixed -j ($na contexts a run, 32 schemas)"
+	echo
+	echo "| -j | contexts/s | p95 seconds a context | level at the end (visited) |"
+	echo "| --- | --- | --- | --- |"
+	for j in 1 4 16 32 auto; do
+		t=$(timed "$bin/ctxrows -s $first -e $((first + na - 1)) -d $work/schemas32.csv | $bin/ctxcreate --url $url --password-file $work/master.pw -j $j --auto-interval 1s > $work/auto.tsv 2>$work/auto.err")
+		first=$((first + na))
+		local level="-"
+		[ "$j" = auto ] && level=$(sed -n 's/.*-j auto: ended at \([0-9]*\) streams, visited \([0-9]*\) to \([0-9]*\).*/\1 (\2 to \3)/p' "$work/auto.err")
+		printf '| %s | %.0f | %s | %s |\n' "$j" "$(awk "BEGIN{print $na/$t}")" "$(cut -f3 "$work/auto.tsv" | sort -n | awk '{a[NR] = $1} END {print a[int(NR * 0.95)]}')" "$level"
 	done
 	echo
 	echo "Command of a ctxcreate cell: \`$(shown "CTXROWS_PASSWORD=secret ./bin/ctxrows -s FIRST -e LAST -d $work/schemas32.csv | ./bin/ctxcreate -q --url \$URL --password-file $work/master.pw -j J [--no-affinity]")\` (4 schemas: \`schemas4.csv\`); of a floor cell: \`$(shown "soaplab load \$URL J FIRST $n 32")\`."

@@ -83,13 +83,13 @@ func (c *Controller) Level() int { return c.level }
 func (c *Controller) Visited() (lo, hi int) { return c.visited[0], c.visited[1] }
 
 // worthIt: a higher level earns its place when it adds more than gain of
-// work done, and at least half as much work as it adds latency: more
+// work done, and at least a quarter as much work as it adds latency: more
 // sessions that mostly wait in the server's queue add latency for little
 // work, which is the guide's cue to use fewer.
 func worthIt(lower, higher *estimate) bool {
 	workGain := higher.work/max(lower.work, 1e-9) - 1
 	latencyGain := higher.latency/max(lower.latency, 1e-9) - 1
-	return workGain > gain && workGain >= latencyGain/2
+	return workGain > gain && workGain >= latencyGain/4
 }
 
 // samplesPerLevel: a level is judged on this many samples, not one.
