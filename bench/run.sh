@@ -365,10 +365,62 @@ soap() {
 		printf '| %s | %.0f | %s | %s |\n' "$j" "$(awk "BEGIN{print $na/$t}")" "$(cut -f3 "$work/auto.tsv" | sort -n | awk '{a[NR] = $1} END {print a[int(NR * 0.95)]}')" "$level"
 	done
 	echo
+	soap_cut "$url" "$first"
+	first=$((first + 200000))
 	echo "Command of a ctxcreate cell: \`$(shown "CTXROWS_PASSWORD=secret ./bin/ctxrows -s FIRST -e LAST -d $work/schemas32.csv | ./bin/ctxcreate -q --url \$URL --password-file $work/master.pw -j J [--no-affinity]")\` (4 schemas: \`schemas4.csv\`); of a floor cell: \`$(shown "soaplab load \$URL J FIRST $n 32")\`."
 	echo
 	exec {lab_in}>&-
 	wait "$lab_pid"
+}
+
+# soap_cut URL FIRST: -j auto when the server's capacity is cut halfway: a
+# run of ctxcreate -j auto, its results counted every second, and after
+# CUT_AT seconds two busy loops take the machine's CPU from MariaDB and the
+# stand-in; then fixed -j under the same load, for the level auto should
+# come back to. Prints when auto was back within 0.9x of the best fixed -j
+# under load (a 5-second window).
+soap_cut() {
+	local url=$1 first=$2 n=${SOAP_CUT_CONTEXTS:-60000} cut=${CUT_AT:-25}
+	local series=$work/cut.series
+	: >"$series"
+	: >"$work/cut.tsv"
+	bash -c "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas32.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j auto --auto-interval 1s --append $work/cut.tsv" &
+	local run=$! t=0 load=()
+	while kill -0 "$run" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		echo "$t $(wc -l <"$work/cut.tsv")" >>"$series"
+		if ((t == cut)); then
+			for _ in 1 2; do bash -c 'while :; do :; done' & load+=($!); done
+		fi
+	done
+	wait "$run" || true
+	first=$((first + n))
+	# The best fixed -j under the same load.
+	local j best=0 bestj=0 r m=10000
+	for j in 2 4 8 16 32; do
+		r=$(timed "$bin/ctxrows -s $first -e $((first + m - 1)) -d $work/schemas32.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j $j > /dev/null")
+		first=$((first + m))
+		r=$(awk "BEGIN{print $m/$r}")
+		if awk "BEGIN{exit !($r > $best)}"; then best=$r bestj=$j; fi
+	done
+	((${#load[@]})) && kill "${load[@]}"
+	echo "#### -j auto when the capacity is cut (two busy loops from second $cut of a $n-context run)"
+	echo
+	echo "Best fixed -j under the same load: $(printf '%.0f' "$best") contexts/s at -j $bestj."
+	awk -v cut="$cut" -v best="$best" '
+		{ at[$1] = $2; last = $1 }
+		END {
+			before = (at[cut] - at[cut - 5]) / 5
+			back = -1
+			for (s = cut + 5; s <= last; s++) {
+				if ((at[s] - at[s - 5]) / 5 >= 0.9 * best) { back = s - cut; break }
+			}
+			printf "Before the cut: %.0f contexts/s. ", before
+			if (back >= 0) printf "After it, back within 0.9x of the best fixed -j under load %d s after the cut (aim: 20 s).\n", back
+			else printf "After it, never within 0.9x of the best fixed -j under load before the run ended.\n"
+		}' "$series"
+	echo
 }
 
 # timed CMD: the wall time of one run of CMD, in seconds.
