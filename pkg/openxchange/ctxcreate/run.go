@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"provpipe/pkg/openxchange/oxsoap"
+	"provpipe/pkg/shared/pace"
 )
 
 // Creator is the API: oxsoap.Client, or a test's.
@@ -70,7 +71,7 @@ var ErrMaxFailures = errors.New("too many failures")
 // reported. It returns next's error, a *LoginError, ErrMaxFailures or
 // ctx's cause.
 func Run(ctx context.Context, c Creator, plan Plan, next func() (*Job, error), report func(Result)) error {
-	r := &run{c: c, plan: plan, report: report, pace: newPacer(plan.Rate)}
+	r := &run{c: c, plan: plan, report: report, pace: pace.New(plan.Rate)}
 	first, err := next()
 	if errors.Is(err, io.EOF) {
 		return nil
@@ -94,7 +95,7 @@ type run struct {
 	c      Creator
 	plan   Plan
 	report func(Result)
-	pace   *pacer
+	pace   *pace.Limiter
 
 	mu        sync.Mutex
 	failed    int
@@ -184,7 +185,7 @@ func (r *run) create(j *Job) Result {
 	// signal comes finishes, so its outcome is known and reported.
 	bg := context.Background()
 	for res.Attempts = 1; ; res.Attempts++ {
-		r.pace.wait()
+		r.pace.Wait(bg)
 		err := r.c.Create(bg, &j.Request)
 		outcome, retry := r.judge(bg, j, err, res.Attempts)
 		res.Err = err
@@ -255,33 +256,4 @@ func (r *run) backoff(n int) time.Duration {
 		return 0
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-// pacer spaces creates at most rate a second across the streams.
-type pacer struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-}
-
-func newPacer(rate float64) *pacer {
-	if rate <= 0 {
-		return &pacer{}
-	}
-	return &pacer{interval: time.Duration(float64(time.Second) / rate)}
-}
-
-func (p *pacer) wait() {
-	if p.interval == 0 {
-		return
-	}
-	p.mu.Lock()
-	now := time.Now()
-	at := now
-	if p.next.After(now) {
-		at = p.next
-	}
-	p.next = at.Add(p.interval)
-	p.mu.Unlock()
-	time.Sleep(at.Sub(now))
 }

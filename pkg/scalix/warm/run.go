@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"provpipe/pkg/shared/cli"
+	"provpipe/pkg/shared/pace"
 )
 
 // User statuses.
@@ -131,7 +132,7 @@ func Run(ctx context.Context, w Warmer, plan Plan, users []User, emit func(Resul
 	if of == 0 {
 		of = len(users)
 	}
-	limiter := newLimiter(plan.Rate)
+	limiter := pace.New(plan.Rate)
 	var first *Result // the first user's result, when warmed ahead
 	if plan.CheckFirst {
 		if i := slices.IndexFunc(users, func(u User) bool { return !plan.Skip[u.Login] }); i >= 0 {
@@ -265,11 +266,11 @@ func inOrder(users []User, emit func(Result)) (report func(Result), flush func()
 // ctx is cancelled no new login starts: a user still waiting for its first
 // login slot is not started at all (started is false: it stays to be done),
 // and one waiting to retry keeps the result of its last attempt.
-func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *limiter, u User, of int) (res Result, started bool) {
+func warmUser(ctx context.Context, w Warmer, plan Plan, limiter *pace.Limiter, u User, of int) (res Result, started bool) {
 	start := time.Now()
 	delay := plan.Backoff
 	for attempt := 1; ; attempt++ {
-		limiter.wait(ctx)
+		limiter.Wait(ctx)
 		if ctx.Err() != nil {
 			if attempt == 1 {
 				return Result{}, false
@@ -336,39 +337,6 @@ func (r *Result) Grade(strict bool) string {
 		return UserFailed
 	}
 	return UserPartial
-}
-
-// limiter spaces logins evenly: at most rate per second over all sessions.
-type limiter struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-}
-
-func newLimiter(rate float64) *limiter {
-	if rate <= 0 {
-		return &limiter{}
-	}
-	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
-}
-
-func (l *limiter) wait(ctx context.Context) {
-	if l.interval == 0 {
-		return
-	}
-	sleep(ctx, time.Until(l.reserve(time.Now())))
-}
-
-// reserve books the next login slot at or after now and returns its time.
-func (l *limiter) reserve(now time.Time) time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.next.Before(now) {
-		l.next = now
-	}
-	at := l.next
-	l.next = l.next.Add(l.interval)
-	return at
 }
 
 // gate lets sessions 0..level-1 take users; the others wait, so the

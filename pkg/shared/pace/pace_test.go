@@ -1,4 +1,4 @@
-package warm
+package pace
 
 import (
 	"testing"
@@ -18,22 +18,22 @@ func TestLimiterSpacesLogins(t *testing.T) {
 		{0.5, 2 * time.Second},
 	}
 	for _, tt := range tests {
-		l := newLimiter(tt.rate)
+		l := New(tt.rate)
 		t0 := time.Unix(1000, 0)
 		for i := 0; i < 5; i++ {
-			if got, want := l.reserve(t0), t0.Add(time.Duration(i)*tt.step); !got.Equal(want) {
+			if got, want := l.Reserve(t0), t0.Add(time.Duration(i)*tt.step); !got.Equal(want) {
 				t.Errorf("rate %v: slot %d at %v, want %v", tt.rate, i, got.Sub(t0), want.Sub(t0))
 			}
 		}
 		later := t0.Add(time.Hour)
-		if got := l.reserve(later); !got.Equal(later) {
+		if got := l.Reserve(later); !got.Equal(later) {
 			t.Errorf("rate %v: after idling, slot at %v, want now", tt.rate, got.Sub(t0))
 		}
-		if got := l.reserve(later); !got.Equal(later.Add(tt.step)) {
+		if got := l.Reserve(later); !got.Equal(later.Add(tt.step)) {
 			t.Errorf("rate %v: no spacing after idling", tt.rate)
 		}
 	}
-	if l := newLimiter(0); l.interval != 0 {
+	if l := New(0); l.interval != 0 {
 		t.Errorf("rate 0 limits")
 	}
 }
