@@ -266,31 +266,22 @@ func (c *Command) progress(mu *sync.Mutex, sum *summary, start time.Time) (stop 
 	if c.Quiet || mode == cli.NoProgress || c.Append == "" && c.env.StdoutTerminal {
 		return func() {}
 	}
-	every, prefix, suffix := 200*time.Millisecond, "\r\x1b[K", ""
+	every, prefix, suffix := 200*time.Millisecond, cli.ClearLine, ""
 	if mode == cli.ProgressLines {
 		every, prefix, suffix = 10*time.Second, "", "\n"
 	}
-	t := time.NewTicker(every)
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				if mode == cli.ProgressInPlace {
-					io.WriteString(c.env.Stderr, "\r\x1b[K")
-				}
-				return
-			case <-t.C:
-				mu.Lock()
-				line := sum.progressLine(time.Since(start))
-				mu.Unlock()
-				io.WriteString(c.env.Stderr, prefix+line+suffix)
-			}
+	ticking := cli.Every(every, func() {
+		mu.Lock()
+		line := sum.progressLine(time.Since(start))
+		mu.Unlock()
+		io.WriteString(c.env.Stderr, prefix+line+suffix)
+	})
+	return func() {
+		ticking()
+		if mode == cli.ProgressInPlace {
+			io.WriteString(c.env.Stderr, cli.ClearLine)
 		}
-	}()
-	return func() { t.Stop(); close(done); <-finished }
+	}
 }
 
 // destination is stdout, or the --append file.

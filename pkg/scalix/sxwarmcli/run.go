@@ -62,7 +62,7 @@ func (c *Command) run(signalled context.Context, w warm.Warmer, users []warm.Use
 		}
 	}
 	if every > 0 && !progress {
-		stopTicker := everyTick(every, func() {
+		stopTicker := cli.Every(every, func() {
 			mu.Lock()
 			line := warmreport.ProgressLine(&sum, len(users), start)
 			mu.Unlock()
@@ -164,23 +164,6 @@ func (c *Command) destination() (io.Writer, func(), error) {
 var progressLinesEvery = 10 * time.Second
 
 func (c *Command) warn(msg string) { c.env.Warnf("sxwarm", "%s", msg) }
-
-// everyTick calls fn every d until the returned func is called.
-func everyTick(d time.Duration, fn func()) (stop func()) {
-	t := time.NewTicker(d)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-t.C:
-				fn()
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { t.Stop(); close(done) }
-}
 
 // loginRefused explains a refused first login: what was sent, and what to
 // change. Nothing else was tried.

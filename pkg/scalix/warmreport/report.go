@@ -350,9 +350,8 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// ClearLine returns to the start of the terminal line and erases it: the
-// progress line is drawn after it, and erased with it before a result line.
-const ClearLine = "\r\x1b[K"
+// ClearLine erases the progress line before a result line (cli.ClearLine).
+const ClearLine = cli.ClearLine
 
 // Progress writes a status line to a terminal, over the previous one.
 func Progress(w io.Writer, s *Summary, total int, start time.Time) {

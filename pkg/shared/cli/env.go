@@ -3,6 +3,7 @@ package cli
 import (
 	"io"
 	"os"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
@@ -92,4 +93,28 @@ func (e *Env) Progress() Progress {
 		return ProgressLines
 	}
 	return ProgressInPlace
+}
+
+// ClearLine returns to the start of the terminal line and erases it: a
+// progress line drawn in place is drawn after it, and erased with it.
+const ClearLine = "\r\x1b[K"
+
+// Every calls fn every d, from one goroutine, until stop is called; stop
+// returns once no call of fn is running, so nothing fn writes can follow
+// what the caller writes next (a summary after a progress line).
+func Every(d time.Duration, fn func()) (stop func()) {
+	t := time.NewTicker(d)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-t.C:
+				fn()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done); <-finished }
 }
