@@ -3,7 +3,6 @@ package userlist
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -99,8 +98,7 @@ type jsonUser struct {
 }
 
 func readJSONL(br *bufio.Reader, name string) ([]Entry, error) {
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
+	sc := newScanner(br)
 	var out []Entry
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\xef\xbb\xbf"))
@@ -120,11 +118,8 @@ func readJSONL(br *bufio.Reader, name string) ([]Entry, error) {
 		}
 		out = append(out, Entry{Login: login, Password: u.Password, Source: fmt.Sprintf("%s:%d", name, n)})
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s: a line is longer than %d bytes", name, maxLine)
-		}
-		return nil, fmt.Errorf("%s: read: %w", name, err)
+	if err := scanError(sc, name); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -88,8 +88,7 @@ func readFormat(br *bufio.Reader, name string, format Format) ([]Entry, error) {
 }
 
 func readLines(br *bufio.Reader, name string) ([]Entry, error) {
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
+	sc := newScanner(br)
 	var out []Entry
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSuffix(sc.Text(), "\r")
@@ -108,11 +107,8 @@ func readLines(br *bufio.Reader, name string) ([]Entry, error) {
 		}
 		out = append(out, Entry{Login: login, Source: fmt.Sprintf("%s:%d", name, n)})
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s: a line is longer than %d bytes", name, maxLine)
-		}
-		return nil, fmt.Errorf("%s: read: %w", name, err)
+	if err := scanError(sc, name); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -166,6 +162,25 @@ func index(cols []string, want string) int {
 		}
 	}
 	return -1
+}
+
+// newScanner reads lines of up to maxLine bytes.
+func newScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	return sc
+}
+
+// scanError words sc's error, if any, for the input name.
+func scanError(sc *bufio.Scanner, name string) error {
+	err := sc.Err()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bufio.ErrTooLong):
+		return fmt.Errorf("%s: a line is longer than %d bytes", name, maxLine)
+	}
+	return fmt.Errorf("%s: read: %w", name, err)
 }
 
 // CheckLogin refuses a user name no IMAP server should be sent and no
