@@ -2,7 +2,6 @@ package ctxcreatecli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -96,14 +95,14 @@ func (c *Command) doneSet() (map[string]bool, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		id, outcome, ok := parseResult(sc.Text())
+		id, outcome, ok := ctxcreate.ParseResult(sc.Text())
 		if !ok {
 			if strings.TrimSpace(sc.Text()) == "" || strings.HasPrefix(sc.Text(), "#") {
 				continue
 			}
 			return nil, fmt.Errorf("--done: %s:%d: not a line of ctxcreate's tsv or jsonl results", c.Done, n)
 		}
-		if outcome == string(ctxcreate.Created) || outcome == string(ctxcreate.Existed) {
+		if outcome == ctxcreate.Created || outcome == ctxcreate.Existed {
 			set[id] = true
 		}
 	}
@@ -111,24 +110,4 @@ func (c *Command) doneSet() (map[string]bool, error) {
 		return nil, fmt.Errorf("--done: %s: %w", c.Done, err)
 	}
 	return set, nil
-}
-
-// parseResult reads a tsv or jsonl result line: its context id and outcome.
-func parseResult(line string) (id, outcome string, ok bool) {
-	if strings.HasPrefix(line, "{") {
-		var r jsonResult
-		if json.Unmarshal([]byte(line), &r) != nil || r.Context == "" {
-			return "", "", false
-		}
-		return r.Context, r.Outcome, true
-	}
-	f := strings.Split(line, "\t")
-	if len(f) < 2 || f[0] == "" {
-		return "", "", false
-	}
-	switch f[1] {
-	case string(ctxcreate.Created), string(ctxcreate.Existed), string(ctxcreate.Failed):
-		return f[0], f[1], true
-	}
-	return "", "", false
 }

@@ -2,12 +2,12 @@ package ctxrows
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"provpipe/pkg/openxchange/ctxcreate"
 	"provpipe/pkg/shared/safetext"
 )
 
@@ -119,8 +119,10 @@ func ReadCreated(r io.Reader, name string, set *IDSet) (CreatedLog, error) {
 // readLogLine reads one trimmed line: known when createcontext prints such
 // lines, created when it reports a context created or existing.
 func readLogLine(line string) (id int64, created, known bool) {
-	if id, outcome, ok := ctxcreateResult(line); ok {
-		return id, outcome == "created" || outcome == "exists", true
+	if num, outcome, ok := ctxcreate.ParseResult(line); ok {
+		if id, isID := parseID(num); isID {
+			return id, outcome != ctxcreate.Failed, true
+		}
 	}
 	if rest, ok := strings.CutPrefix(line, "Context "); ok {
 		if num, ok := strings.CutSuffix(rest, " successfully created"); ok {
@@ -151,30 +153,6 @@ func readLogLine(line string) (id int64, created, known bool) {
 	}
 	return 0, false, line == "Server response:" || strings.HasPrefix(line, "at ")
 }
-
-// ctxcreateResult reads a line of ctxcreate's tsv or jsonl results: the
-// context id and its outcome (created, exists, failed).
-func ctxcreateResult(line string) (id int64, outcome string, ok bool) {
-	if strings.HasPrefix(line, "{") {
-		var r struct {
-			Context string `json:"context"`
-			Outcome string `json:"outcome"`
-		}
-		if json.Unmarshal([]byte(line), &r) != nil {
-			return 0, "", false
-		}
-		id, ok = parseID(r.Context)
-		return id, r.Outcome, ok && isOutcome(r.Outcome)
-	}
-	f := strings.Split(line, "\t")
-	if len(f) < 6 || !isOutcome(f[1]) {
-		return 0, "", false
-	}
-	id, ok = parseID(f[0])
-	return id, f[1], ok
-}
-
-func isOutcome(s string) bool { return s == "created" || s == "exists" || s == "failed" }
 
 // existsID reads "Context <id> already exists!" (ContextExistsException's
 // message, from OXContextMySQLStorage), with or without its exceptionId.
