@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,7 +32,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "oxsoapdemo:", err)
 			os.Exit(1)
 		}
-		password = string(b[:len(b)-len(trailingNewline(b))])
+		password = strings.TrimRight(string(b), "\r\n")
 	}
 	if password == "" {
 		password = "master"
@@ -52,12 +53,4 @@ func main() {
 		return
 	}
 	io.Copy(io.Discard, os.Stdin)
-}
-
-func trailingNewline(b []byte) []byte {
-	n := len(b)
-	for n > 0 && (b[n-1] == '\n' || b[n-1] == '\r') {
-		n--
-	}
-	return b[n:]
 }
