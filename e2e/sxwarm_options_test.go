@@ -204,15 +204,15 @@ func TestSxwarmProgressOnTerminal(t *testing.T) {
 }
 
 // TestJobsAutoFindsCapacity: against the embedded server serving at most 4
-// FETCHes at once (each taking 1 ms a message), sxwarm -j auto probes
+// FETCHes at once (each taking 2 ms a message), sxwarm -j auto probes
 // beyond 4, finds that more sessions add no messages per second, and ends
 // near 4; --debug shows its decisions.
 func TestJobsAutoFindsCapacity(t *testing.T) {
-	srv := mailsim.New(mailsim.Options{Admin: "admin", AdminPassword: "adminpw", Capacity: 4, PerMessage: time.Millisecond})
+	srv := mailsim.New(mailsim.Options{Admin: "admin", AdminPassword: "adminpw", Capacity: 4, PerMessage: 2 * time.Millisecond})
 	var names []string
-	for i := range 600 {
+	for i := range 1200 {
 		name := fmt.Sprintf("user%03d", i)
-		srv.AddUser(name, "", map[string]int{"INBOX": 40})
+		srv.AddUser(name, "", map[string]int{"INBOX": 20})
 		names = append(names, name)
 	}
 	if err := srv.Listen("127.0.0.1:0"); err != nil {
@@ -220,7 +220,7 @@ func TestJobsAutoFindsCapacity(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	r := run(t, strings.Join(names, "\n")+"\n", "sxwarm", "--host", srv.Addr(), "-u", "admin", "-w", "adminpw",
-		"-F", "INBOX", "-j", "auto", "--max-jobs", "32", "--auto-interval", "500ms", "--debug")
+		"-F", "INBOX", "-j", "auto", "--max-jobs", "32", "--auto-interval", "1s", "--debug")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, tail(r.stderr, 1000))
 	}
