@@ -3,8 +3,8 @@
 # in one run. Prints a Markdown table per part; BENCHMARKS.md records them.
 # Needs: GNU coreutils, GNU time (/usr/bin/time, Debian package "time").
 # Environment: ROWS (default 1000000), CTX_ROUNDS (5), BENCH_PARTS (default "ctx imap effect go"),
-# IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000),
-# EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX), SOAP_CONTEXTS (3000 per run),
+# IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000), IMAP_CUT_FROM (50), IMAP_CUT_TO (25), IMAP_CUT_AT (15),
+# EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX), EFFECT_CLIENTS (the clients whose first look is measured), SOAP_CONTEXTS (3000 per run),
 # BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -165,7 +165,7 @@ ctx() {
 # imap_once CMD: start the lab Dovecot on cold indexes, run CMD with the
 # server address in $ADDR, stop the server; GNU time's figures in $work/time.
 imap_once() {
-	coproc LAB { "$work/imaplab" serve "$lab" 2>"$work/lab.err"; }
+	coproc LAB { [ -n "${CAP_DIR:-}" ] && echo "$BASHPID" >"$CAP_DIR/tasks"; exec "$work/imaplab" serve "$lab" 2>"$work/lab.err"; }
 	# Bash unsets LAB and LAB_PID once the server has exited: keep them.
 	local lab_pid=$LAB_PID lab_in=${LAB[1]}
 	local addr; read -r addr <&"${LAB[0]}" || { cat "$work/lab.err" >&2; return 1; }
@@ -195,8 +195,74 @@ imap_run() {
 	echo "$wall" >"$work/last"
 }
 
-imap() {
-	command -v dovecot >/dev/null || { echo "bench: dovecot missing (apt-get install dovecot-imapd); imap part skipped" >&2; return 0; }
+# Dovecot's CPU capacity, the knob of imap_cut: a cgroup (v1 "cpu"
+# controller) that the lab's Dovecot is started in and whose quota the bench
+# sets. cap_init prints nothing and fails where no such cgroup can be made.
+cap_dir=""
+cap_init() {
+	local d=/sys/fs/cgroup/cpu/provpipe-bench-$$
+	mkdir -p "$d" 2>/dev/null && [ -w "$d/cpu.cfs_quota_us" ] || return 1
+	cap_dir=$d
+	trap 'rm -rf "$work"; [ -n "$cap_dir" ] && rmdir "$cap_dir" 2>/dev/null' EXIT
+}
+# cap_set PERCENT: Dovecot may use PERCENT of one core from now on.
+cap_set() { echo $(($1 * 1000)) >"$cap_dir/cpu.cfs_quota_us"; }
+
+# imap_cut: sxwarm -j auto when Dovecot's capacity is cut partway. Dovecot
+# runs in a cgroup allowed IMAP_CUT_FROM % of one core (50); at second
+# IMAP_CUT_AT (15) of a cold run over the lab's users the bench cuts it to
+# IMAP_CUT_TO % (25), and counts the folders done every second. Then fixed
+# -j 1 to 32 at the cut capacity, each on cold indexes over the first
+# quarter of the users. Prints when auto was back within 0.9x of the best
+# fixed -j (5-second windows). Without a writable cgroup, says so and skips.
+imap_cut() {
+	cap_init || { echo "bench: no writable cgroup (/sys/fs/cgroup/cpu): capacity-cut run skipped" >&2; return 0; }
+	local from=${IMAP_CUT_FROM:-50} to=${IMAP_CUT_TO:-25} cut=${IMAP_CUT_AT:-15}
+	local series=$work/imapcut.series t=0 sx="$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -q"
+	: >"$series"
+	: >"$work/imapcut.tsv"
+	cap_set "$from"
+	CAP_DIR=$cap_dir imap_once "${sx% -q} -j auto --auto-interval 1s < $work/users > $work/imapcut.tsv 2> $work/imapcut.err" &
+	local run=$!
+	while kill -0 "$run" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		echo "$t $(wc -l <"$work/imapcut.tsv")" >>"$series"
+		((t == cut)) && cap_set "$to"
+	done
+	wait "$run" || true
+	local level; level=$(sed -n 's/.*-j auto: ended at \([0-9]*\) .*visited \([0-9]*\) to \([0-9]*\).*/\1 (visited \2 to \3)/p' "$work/imapcut.err")
+	head -$(($(wc -l <"$work/users") / 4)) "$work/users" >"$work/users.quarter"
+	local j best=0 bestj=0 r wall folders=$(($(wc -l <"$work/users.quarter") * 4)) rows=""
+	for j in 1 2 4 8 16 32; do
+		CAP_DIR=$cap_dir imap_once "$sx -j $j < $work/users.quarter > /dev/null"
+		read -r wall _ <"$work/time"
+		r=$(awk "BEGIN{print $folders/$wall}")
+		rows+=" $j:$(printf '%.1f' "$r")"
+		if awk "BEGIN{exit !($r > $best)}"; then best=$r bestj=$j; fi
+	done
+	echo
+	echo "#### -j auto when Dovecot's capacity is cut (Dovecot in a cgroup: $from % of a core, then $to % from second $cut of a cold run over $(wc -l <"$work/users") users)"
+	echo
+	echo "Fixed -j at $to % of a core, folders/s (j:rate):$rows; best $(printf '%.1f' "$best") at -j $bestj. -j auto ended at $level."
+	awk -v cut="$cut" -v best="$best" '
+		{ at[$1] = $2; last = $1 }
+		END {
+			before = (at[cut] - at[cut - 5]) / 5
+			back = -1
+			for (s = cut + 5; s <= last; s++) {
+				if ((at[s] - at[s - 5]) / 5 >= 0.9 * best) { back = s - cut; break }
+			}
+			printf "Before the cut: %.1f folders/s. ", before
+			if (back >= 0) printf "After it, back within 0.9x of the best fixed -j %d s after the cut (aim: 20 s; the first window that can show it ends 5 s after).\n", back
+			else printf "After it, never within 0.9x of the best fixed -j before the run ended (%d s after the cut).\n", last - cut
+		}' "$series"
+}
+
+# imap_setup: the lab (written once, kept in $BENCH_LAB), its user list and
+# the master password; fails when Dovecot is missing.
+imap_setup() {
+	command -v dovecot >/dev/null || { echo "bench: dovecot missing (apt-get install dovecot-imapd); imap part skipped" >&2; return 1; }
 	local n=${IMAP_USERS:-200} m=${IMAP_MESSAGES:-500} big=${IMAP_BIG:-100000}
 	lab=${BENCH_LAB:-$root/bench/.lab}/u$n-m$m-b$big
 	go build -o "$work/imaplab" "$root/bench/imaplab"
@@ -210,6 +276,12 @@ imap() {
 	find "$lab/mail" -type f -print0 | xargs -0 cat >/dev/null
 	seq 0 $((n - 1)) | sed 's/^/user/' >"$work/users"
 	printf '%s\n' master-pw >"$work/pw"
+	chmod 600 "$work/pw"
+}
+
+imap() {
+	imap_setup || return 0
+	local n=${IMAP_USERS:-200} m=${IMAP_MESSAGES:-500} big=${IMAP_BIG:-100000}
 	local msgs=$((n * 4 * m))
 	echo "### sxwarm against Dovecot: $n users x 4 folders x $m messages, cold Dovecot indexes, warm page cache, best of 2 ($(nproc) cores, $(processor); \$W is a scratch directory)"
 	echo
@@ -226,6 +298,7 @@ imap() {
 	imap_run "sxwarm -j auto" "$n" "$msgs" "$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -j auto --auto-interval 1s -q < $work/users"
 	echo
 	awk "BEGIN{printf \"best sxwarm run is %.1f times faster than the sequential imaplib client\n\", $py/$best}"
+	imap_cut
 	if ((big > 0)); then
 		echo
 		echo "#### One folder of $big messages (biguser's INBOX), cold"
@@ -248,11 +321,23 @@ effect_run() {
 # best TIMES...: the smallest.
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 
-# effect: does warming pay off? For each client's first-look FETCH, the
-# client's first access to every user's INBOX cold, after sxwarm with the
-# old whole-header fetch, with the default profile and with the client's
-# own profile, and the client's second access (what a perfect warm-up
-# would give). Best of 3, each on freshly deleted Dovecot indexes.
+# previous_default: the default profile's items before the client lists
+# of mutt, neomutt, alpine, K-9, SOGo, Nextcloud and SnappyMail and the
+# envelope's Sender were added: the yardstick of the warming-time aim.
+previous_default="UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To List-Post Disposition-Notification-To)]"
+
+# profile_items NAME: a --profile's FETCH items, as the man page lists them.
+profile_items() {
+	"$bin/sxwarm" --help-man | awk -v p="$1:" '$1 == p {sub(/^[^:]*: /, ""); print; exit}' | sed 's/\\-/-/g'
+}
+
+# effect: does warming pay off? For each client's first-look FETCH (read
+# in its source: see docs/scalix-warming.md), the client's first access to
+# every user's INBOX cold, after sxwarm with the whole-header fetch, with
+# the previous and the current default profile and with the client's own
+# profile, and the client's second access (what a perfect warm-up would
+# give). Then the warming time of each profile. Best of 3, each on freshly
+# deleted Dovecot indexes.
 effect() {
 	command -v dovecot >/dev/null || { echo "bench: dovecot missing (apt-get install dovecot-imapd); effect part skipped" >&2; return 0; }
 	local n=${EFFECT_USERS:-50} m=${EFFECT_MESSAGES:-1000}
@@ -267,37 +352,61 @@ effect() {
 	find "$lab/mail" -type f -print0 | xargs -0 cat >/dev/null
 	seq 0 $((n - 1)) | sed 's/^/user/' >"$work/users"
 	printf '%s\n' master-pw >"$work/pw"
-	echo "### Warming effect on Dovecot $(dovecot --version | cut -d' ' -f1): $n users x $m-message INBOX, each user's first look by a light client, best of 3, seconds for all users one after the other"
+	chmod 600 "$work/pw"
+	echo "### Warming effect on Dovecot $(dovecot --version | cut -d' ' -f1): $n users x $m-message INBOX, each user's first look by a client's FETCH, best of 3, seconds for all users one after the other"
 	echo
-	echo "| client's FETCH | cold | after \`--profile header\` | after \`--profile default\` | after its own profile | second access | default / second | gain delivered by default |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| client's FETCH | cold | after \`--profile header\` | after the previous default | after \`--profile default\` | after its own profile | second access | default / second | gain delivered by default |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	local warm="$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -F INBOX -j 4 -q < $work/users > /dev/null"
 	local client
-	for client in light thunderbird roundcube; do
-		local items own
-		if [ "$client" = light ]; then
-			items="UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE)]"
-			own=""
-		else
-			items=$("$bin/sxwarm" --help-man | awk -v p="$client:" '$1 == p {sub(/^[^:]*: /, ""); print; exit}' | sed 's/\\-/-/g')
-			own=$client
-		fi
-		local look="$work/firstlook -addr \$ADDR -password-file $work/pw -fetch '$items' < $work/users"
-		local cold=() header=() def=() mine=() second=()
+	for client in ${EFFECT_CLIENTS:-thunderbird roundcube mutt neomutt alpine k9 sogo evolution}; do
+		local items look
+		items=$(profile_items "$client")
+		look="$work/firstlook -addr \$ADDR -password-file $work/pw -fetch '$items' < $work/users"
+		local cold=() header=() prev=() def=() mine=() second=()
 		for _ in 1 2 3; do
 			cold+=("$(effect_run "$look")")
 			header+=("$(effect_run "$warm --profile header && $look")")
+			prev+=("$(effect_run "$warm --fetch '$previous_default' && $look")")
 			def+=("$(effect_run "$warm --profile default && $look")")
-			[ -n "$own" ] && mine+=("$(effect_run "$warm --profile $own && $look")")
+			mine+=("$(effect_run "$warm --profile $client && $look")")
 			second+=("$(effect_run "$look > /dev/null && $look")")
 		done
-		local c h d o s
-		c=$(best "${cold[@]}") h=$(best "${header[@]}") d=$(best "${def[@]}") s=$(best "${second[@]}")
-		o="-"; [ -n "$own" ] && o=$(printf '%.2f' "$(best "${mine[@]}")")
-		local label="light (a Thunderbird-like FETCH)"
-		[ -n "$own" ] && label="$client profile's items"
-		printf '| %s | %.2f | %.2f | %.2f | %s | %.2f | %.2fx | %.0f %% |\n' "$label" "$c" "$h" "$d" "$o" "$s" \
+		local c h p d o s
+		c=$(best "${cold[@]}") h=$(best "${header[@]}") p=$(best "${prev[@]}") d=$(best "${def[@]}") o=$(best "${mine[@]}") s=$(best "${second[@]}")
+		printf '| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.0f %% |\n' "$client" "$c" "$h" "$p" "$d" "$o" "$s" \
 			"$(awk "BEGIN{print $d/$s}")" "$(awk "BEGIN{print ($c-$d)/($c-$s)*100}")"
+	done
+	echo
+	echo "Command of a cell: \`$(shown "$warm --profile P && $look")\` with the client's items from \`sxwarm --help-man\`."
+	echo
+	warming_time
+}
+
+# warming_time: how long sxwarm takes to warm the lab from cold with each
+# profile, and with the default plus BODYSTRUCTURE (should the default
+# warm it?), best of 3.
+warming_time() {
+	echo "#### Warming time per profile ($n users x $m messages, -j 4, cold, best of 3)"
+	echo
+	echo "| profile | seconds | / previous default |"
+	echo "| --- | --- | --- |"
+	local base="" p t runs
+	for p in previous-default default default+BODYSTRUCTURE header thunderbird mutt neomutt alpine sogo; do
+		local args="--profile $p"
+		case $p in
+		previous-default) args="--fetch '$previous_default'" ;;
+		default+BODYSTRUCTURE) args="--fetch '$(profile_items default) BODYSTRUCTURE'" ;;
+		esac
+		runs=()
+		for _ in 1 2 3; do
+			imap_once "$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -F INBOX -j 4 -q $args < $work/users > /dev/null"
+			read -r t _ <"$work/time"
+			runs+=("$t")
+		done
+		t=$(best "${runs[@]}")
+		[ -z "$base" ] && base=$t
+		printf '| %s | %.2f | %.2fx |\n' "$p" "$t" "$(awk "BEGIN{print $t/$base}")"
 	done
 	echo
 }
@@ -442,6 +551,7 @@ for p in $parts; do
 	case $p in
 	ctx) ctx ;;
 	imap) imap ;;
+	imapcut) imap_setup && imap_cut ;;
 	effect) effect ;;
 	soap) soap ;;
 	go) gobench ;;

@@ -165,7 +165,7 @@ func FuzzCheckFetchItems(f *testing.F) {
 		if err != nil {
 			return
 		}
-		list, err := splitItems(got)
+		list, err := SplitItems(got)
 		if err != nil {
 			t.Fatalf("accepted %q gives %q, which does not split: %v", items, got, err)
 		}

@@ -2,6 +2,7 @@ package imapwarm
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -15,29 +16,100 @@ type Profile struct {
 	Source string // where the list comes from
 }
 
-// The header fields of the two client lists whose source is public.
-const (
-	thunderbirdFields = "From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To"
-	roundcubeFields   = "DATE FROM TO SUBJECT CONTENT-TYPE CC REPLY-TO LIST-POST DISPOSITION-NOTIFICATION-TO X-PRIORITY"
-)
+// The header fields each client asks for when it lists a folder, read in its
+// source (the file is named in its profile's Source).
+var clientFields = map[string]string{
+	"thunderbird": "From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To",
+	"roundcube":   "DATE FROM TO SUBJECT CONTENT-TYPE CC REPLY-TO LIST-POST DISPOSITION-NOTIFICATION-TO X-PRIORITY",
+	"mutt":        "DATE FROM SENDER SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE CONTENT-DESCRIPTION IN-REPLY-TO REPLY-TO LINES LIST-POST X-LABEL",
+	"neomutt":     "DATE FROM SENDER SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE CONTENT-DESCRIPTION IN-REPLY-TO REPLY-TO LINES LIST-POST LIST-SUBSCRIBE LIST-UNSUBSCRIBE X-LABEL X-ORIGINAL-TO",
+	"alpine":      "Path Message-ID Newsgroups Followup-To References",
+	"k9":          "date subject from content-type to cc bcc reply-to message-id references in-reply-to list-post list-unsubscribe sender X-K9mail-Identity Chat-Version",
+	"sogo":        "X-PRIORITY",
+	"nextcloud":   "IMPORTANCE LIST-POST X-PRIORITY CONTENT-TYPE",
+	"snappymail": "MESSAGE-ID CONTENT-TYPE FROM TO CC BCC SENDER REPLY-TO DELIVERED-TO IN-REPLY-TO REFERENCES DATE SUBJECT " +
+		"X-MSMAIL-PRIORITY IMPORTANCE X-PRIORITY X-DRAFT-INFO DISPOSITION-NOTIFICATION-TO X-CONFIRM-READING-TO " +
+		"AUTHENTICATION-RESULTS X-DKIM-AUTHENTICATION-RESULTS LIST-UNSUBSCRIBE AUTOCRYPT X-SPAM-STATUS X-SPAM-FLAG " +
+		"X-SPAM-INFO X-SPAMD-RESULT X-BOGOSITY X-VIRUS X-VIRUS-SCANNED X-VIRUS-STATUS",
+}
+
+// envelopeFields are the header fields an ENVELOPE is made of (RFC 3501,
+// 7.4.2). Dovecot never caches the envelope itself (mail_never_cache_fields
+// = imap.envelope by default): it builds it from these fields, read from its
+// cache when every one is there, else from the message file. A field gets
+// into the cache only once a FETCH names it, so warming names them all.
+const envelopeFields = "Date Subject From Sender Reply-To To Cc Bcc In-Reply-To Message-ID"
+
+// headerFields is BODY.PEEK[HEADER.FIELDS (fields)].
+func headerFields(fields string) string { return "BODY.PEEK[HEADER.FIELDS (" + fields + ")]" }
 
 // Profiles are the named item lists of --profile; the first is the default.
 var Profiles = []Profile{
 	{
-		Name: "default",
-		Items: "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER.FIELDS (" +
-			thunderbirdFields + " List-Post Disposition-Notification-To)]",
-		Source: "the thunderbird and roundcube header fields together, with ENVELOPE for clients that list from it",
+		Name:  "default",
+		Items: "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE " + headerFields(defaultFields()),
+		Source: "the header fields of every client profile below and the fields ENVELOPE is built from, " +
+			"with ENVELOPE for clients that list from it",
 	},
 	{
 		Name:   "thunderbird",
-		Items:  "UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (" + thunderbirdFields + ")]",
-		Source: "Thunderbird's header download: the fields of IMAP_ENV_AND_DB_HEADERS in mailnews/imap/src/nsImapProtocol.cpp",
+		Items:  "UID RFC822.SIZE FLAGS " + headerFields(clientFields["thunderbird"]),
+		Source: "Thunderbird: the fields of IMAP_ENV_AND_DB_HEADERS in comm-central mailnews/imap/src/nsImapProtocol.cpp",
 	},
 	{
 		Name:   "roundcube",
-		Items:  "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (" + roundcubeFields + ")]",
-		Source: "Roundcube's message list: rcube_imap_generic::fetchHeaders with the CC, REPLY-TO and X-PRIORITY rcube_imap adds",
+		Items:  "UID RFC822.SIZE FLAGS INTERNALDATE " + headerFields(clientFields["roundcube"]),
+		Source: "Roundcube: rcube_imap_generic::fetchHeaders in program/lib/Roundcube/rcube_imap_generic.php, with the CC, REPLY-TO and X-PRIORITY rcube_imap adds",
+	},
+	{
+		Name:   "mutt",
+		Items:  "UID FLAGS INTERNALDATE RFC822.SIZE " + headerFields(clientFields["mutt"]),
+		Source: "Mutt: want_headers and the FETCH of read_headers_fetch_new in imap/message.c",
+	},
+	{
+		Name:   "neomutt",
+		Items:  "UID FLAGS INTERNALDATE RFC822.SIZE " + headerFields(clientFields["neomutt"]),
+		Source: "NeoMutt: want_headers and the FETCH of read_headers_fetch_new in imap/message.c",
+	},
+	{
+		Name:   "alpine",
+		Items:  "UID ENVELOPE " + headerFields(clientFields["alpine"]) + " FLAGS INTERNALDATE RFC822.SIZE",
+		Source: "Alpine, through UW c-client: ENVELOPE with extraheaders in imap/src/c-client/imap4r1.c",
+	},
+	{
+		Name:   "aerc",
+		Items:  "BODYSTRUCTURE ENVELOPE INTERNALDATE FLAGS UID RFC822.SIZE BODY.PEEK[HEADER]",
+		Source: "aerc: handleFetchMessageHeaders in worker/imap/fetch.go (the whole header unless headers or headers-exclude is set)",
+	},
+	{
+		Name:   "evolution",
+		Items:  "UID RFC822.SIZE RFC822.HEADER FLAGS",
+		Source: "Evolution: the summary FETCH of camel-imapx-server.c in evolution-data-server src/camel/providers/imapx (BODYSTRUCTURE too when the account enables it)",
+	},
+	{
+		Name:   "k9",
+		Items:  "UID FLAGS INTERNALDATE RFC822.SIZE " + headerFields(clientFields["k9"]),
+		Source: "K-9 Mail / Thunderbird for Android: the FetchProfile.Item.ENVELOPE fetch in RealImapFolder.kt (mail/protocols/imap)",
+	},
+	{
+		Name:   "fairemail",
+		Items:  "UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER]",
+		Source: "FairEmail: the FetchProfile of synchronizeMessages in Core.java (ENVELOPE, CONTENT_INFO, HEADERS, SIZE, INTERNALDATE), as Jakarta Mail's IMAPFolder sends it",
+	},
+	{
+		Name:   "sogo",
+		Items:  "UID FLAGS ENVELOPE RFC822.SIZE BODYSTRUCTURE " + headerFields(clientFields["sogo"]),
+		Source: "SOGo: fetchKeys in UI/MailerUI/UIxMailListActions.m",
+	},
+	{
+		Name:   "nextcloud",
+		Items:  "UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE " + headerFields(clientFields["nextcloud"]),
+		Source: "Nextcloud Mail, through Horde_Imap_Client: MessageMapper::findByIds in lib/IMAP/MessageMapper.php",
+	},
+	{
+		Name:   "snappymail",
+		Items:  "UID RFC822.SIZE INTERNALDATE FLAGS " + headerFields(clientFields["snappymail"]),
+		Source: "SnappyMail: getEnvelopeOrHeadersRequestString in MailSo/Mail/MailClient.php",
 	},
 	{
 		Name:   "outlook",
@@ -47,8 +119,43 @@ var Profiles = []Profile{
 	{
 		Name:   "header",
 		Items:  "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY.PEEK[HEADER]",
-		Source: "sxwarm's fetch before profiles: the whole header and ENVELOPE",
+		Source: "the whole header and ENVELOPE",
 	},
+}
+
+// defaultFields is every client's header fields and the envelope's, each
+// once (header field names are case-insensitive), in the order first met.
+func defaultFields() string {
+	names := make([]string, 0, len(clientFields))
+	for name := range clientFields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	lists := []string{envelopeFields, clientFields["thunderbird"]}
+	for _, name := range names {
+		lists = append(lists, clientFields[name])
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, list := range lists {
+		for _, f := range strings.Fields(list) {
+			key := strings.ToUpper(f)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// ProfileNames lists the profiles' names, comma-separated.
+func ProfileNames() string {
+	names := make([]string, len(Profiles))
+	for i, p := range Profiles {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ",")
 }
 
 // FindProfile returns the named profile.
@@ -80,7 +187,7 @@ var sectioned = map[string]bool{"BODY.PEEK": true, "BINARY.PEEK": true, "BINARY.
 // a list of items, and adds RFC822.SIZE when missing: the bytes column of
 // the results is the sum of it.
 func CheckFetchItems(items string) (string, error) {
-	list, err := splitItems(items)
+	list, err := SplitItems(items)
 	if err != nil {
 		return "", fmt.Errorf("%q: %w", items, err)
 	}
@@ -108,9 +215,9 @@ func CheckFetchItems(items string) (string, error) {
 	return strings.Join(list, " "), nil
 }
 
-// splitItems splits a FETCH item list at top-level spaces, keeping each
+// SplitItems splits a FETCH item list at top-level spaces, keeping each
 // item's [section] and (field list) whole.
-func splitItems(items string) ([]string, error) {
+func SplitItems(items string) ([]string, error) {
 	items = strings.TrimSpace(items)
 	if strings.HasPrefix(items, "(") && strings.HasSuffix(items, ")") {
 		items = items[1 : len(items)-1]

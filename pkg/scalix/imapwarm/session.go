@@ -59,7 +59,10 @@ type Config struct {
 	AllFolders     bool
 	Fetch          string // FETCH items (see CheckFetchItems); "" is the default profile
 	LoginOnly      bool   // log in and out, warm nothing (sxwarm --check)
-	Debug          io.Writer
+	// Status asks STATUS of every other folder after warming (sxwarm
+	// --status), as clients do when they open.
+	Status bool
+	Debug  io.Writer
 	// CleartextOK lets a plain connection to a host that is not loopback
 	// carry the password (sxwarm --send-password-in-clear). Without it
 	// such a connection is upgraded with STARTTLS, or refused.
@@ -245,6 +248,54 @@ func hasAttr(attrs []imap.MailboxAttr, want imap.MailboxAttr) bool {
 		}
 	}
 	return false
+}
+
+// statusItems are what clients ask of the folders they list on opening
+// (Thunderbird's folder pane: MESSAGES UNSEEN UIDNEXT; K-9: UIDVALIDITY):
+// on a cold server any of them makes it build the folder's index.
+var statusItems = &imap.StatusOptions{NumMessages: true, UIDNext: true, UIDValidity: true, NumUnseen: true}
+
+// statusOthers asks STATUS of every selectable folder not warmed, as a
+// client does when it opens, so the server builds those folders' indexes
+// now rather than at the user's first login: one LIST ... RETURN (STATUS)
+// where the server has LIST-STATUS, else LIST and a STATUS per folder. It
+// returns how many folders answered, and a result per folder that failed.
+func (s *session) statusOthers(warmed map[string]bool) (int, []warm.FolderResult) {
+	if s.client.Caps().Has(imap.CapListStatus) {
+		list, err := s.client.List("", "*", &imap.ListOptions{ReturnStatus: statusItems}).Collect()
+		if err != nil {
+			return 0, []warm.FolderResult{{Name: "*", Status: warm.StatusError, Err: s.failed("LIST RETURN (STATUS)", err)}}
+		}
+		n := 0
+		for _, l := range list {
+			if !warmed[l.Mailbox] && l.Status != nil {
+				n++
+			}
+		}
+		return n, nil
+	}
+	names, err := s.listFolders()
+	if err != nil {
+		return 0, []warm.FolderResult{{Name: "*", Status: warm.StatusError, Err: err}}
+	}
+	n := 0
+	var failed []warm.FolderResult
+	for _, name := range names {
+		if warmed[name] {
+			continue
+		}
+		start := time.Now()
+		if _, err := s.client.Status(name, statusItems).Wait(); err != nil {
+			failed = append(failed, warm.FolderResult{Name: name, Status: warm.StatusError,
+				Seconds: time.Since(start).Seconds(), Err: s.failed(fmt.Sprintf("folder %q: STATUS", name), err)})
+			if warm.IsTransient(failed[len(failed)-1].Err) {
+				break // the connection is in doubt: the user is retried
+			}
+			continue
+		}
+		n++
+	}
+	return n, failed
 }
 
 // exists asks LIST whether a folder exists, for servers whose NO to EXAMINE

@@ -3,6 +3,8 @@ package imapwarm
 import (
 	"errors"
 	"fmt"
+	"net"
+	"time"
 
 	"provpipe/pkg/scalix/warm"
 )
@@ -36,6 +38,22 @@ func (cfg *Config) WarmOnce(u warm.User) warm.Result {
 			return res
 		}
 	}
+	if cfg.Status {
+		warmed := map[string]bool{}
+		for _, f := range res.Folders {
+			warmed[f.Name] = true
+		}
+		n, failed := s.statusOthers(warmed)
+		res.StatusFolders = n
+		for _, fr := range failed {
+			fr.Err = fmt.Errorf("user %q: %w", u.Login, fr.Err)
+			res.Folders = append(res.Folders, fr)
+			if warm.IsTransient(fr.Err) {
+				s.close()
+				return res
+			}
+		}
+	}
 	if u.ListIfMissing && res.Missing() > 0 {
 		res.Offered, _ = s.listFolders() // a hint only: its failure costs nothing
 	}
@@ -59,4 +77,26 @@ func Probe(cfg *Config) error {
 	}
 	s.logout()
 	return nil
+}
+
+// DialServer connects to the server as the warmer does, with TLS as
+// configured (and, for a plain connection to another machine, STARTTLS or
+// a refusal), and returns the connection with the server's greeting still
+// to be read. It logs nobody in: sxwarm --capture relays a client's own
+// session over it.
+func (cfg *Config) DialServer() (net.Conn, error) {
+	quiet := *cfg
+	quiet.Debug = nil
+	nc, err := (&net.Dialer{Timeout: cfg.ConnectTimeout}).Dial("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+	}
+	nc.SetDeadline(time.Now().Add(cfg.ConnectTimeout)) // greeting, STARTTLS, handshake
+	c, err := secure(nc, &quiet, "")
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	nc.SetDeadline(time.Time{}) // the client's session may idle as long as it likes
+	return c, nil
 }

@@ -66,7 +66,7 @@ func (c *Command) config(askPassword bool) (*imapwarm.Config, error) {
 	cfg := &imapwarm.Config{
 		Addr: hostPort(c.Host, c.SSL), ConnectTimeout: c.ConnectTimeout, Timeout: c.Timeout,
 		Admin: c.User, Auth: imapwarm.Auth(c.Auth), MasterSep: c.MasterSep,
-		AllFolders: c.AllFolders, LoginOnly: c.Check,
+		AllFolders: c.AllFolders, LoginOnly: c.Check, Status: c.Status && !c.AllFolders,
 	}
 	var err error
 	if cfg.Fetch, err = c.fetchItems(); err != nil {

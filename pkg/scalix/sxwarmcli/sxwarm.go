@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"provpipe/pkg/scalix/imapwarm"
 	"provpipe/pkg/scalix/platform"
 	"provpipe/pkg/scalix/warm"
 	"provpipe/pkg/scalix/warmreport"
@@ -53,8 +54,9 @@ type Command struct {
 
 	Folders    string   `short:"F" default:"INBOX,Calendar,Contacts,Sent Items" help:"Comma-separated folders to warm."`
 	AllFolders bool     `help:"Warm every selectable folder LIST returns."`
-	Profile    string   `default:"default" enum:"default,thunderbird,roundcube,outlook,header" help:"The FETCH of the client users will log in with: default, thunderbird, roundcube, outlook, header (see the man page)."`
+	Profile    string   `default:"default" enum:"${profiles}" help:"The FETCH of the client users will log in with: ${profiles} (see the man page; default covers them all)."`
 	Fetch      string   `placeholder:"ITEMS" help:"FETCH these items instead of a profile's, e.g. 'UID FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]' (read-only items only)."`
+	Status     bool     `default:"true" negatable:"" help:"After warming, ask STATUS of each user's other folders, as clients do on opening, so the server indexes them too (--no-status: only the -F folders)."`
 	Strict     bool     `help:"Count a missing folder as a failure."`
 	Exclude    []string `default:"sxqueryadmin" placeholder:"NAME,..." help:"Leave out this account (repeatable; as sxusers --exclude)."`
 
@@ -75,13 +77,16 @@ type Command struct {
 	DryRun bool   `name:"dry-run" help:"List the users that would be warmed (after --done and --exclude), each with the login that would be sent; touch no server."`
 	Quiet  bool   `short:"q" help:"No summary on stderr."`
 
+	Capture  string `placeholder:"HOST:PORT" help:"Learn a client's FETCH list instead of warming: relay IMAP from this address to --host, and print the item lists the client sent as a --fetch argument (records no login, password, folder name or message)."`
+	Sessions int    `default:"0" placeholder:"N" help:"With --capture: stop after N client sessions (0: at Ctrl-C)."`
+
 	ProgressEvery time.Duration `placeholder:"DURATION" help:"Print a whole progress line to stderr this often (default: never when stderr is a log or GNU parallel; 10s on a terminal while stdout goes down a pipe, e.g. | tee), e.g. 30s."`
 
 	env *cli.Env
 }
 
 // Program names and describes sxwarm.
-var Program = cli.Program{Name: "sxwarm", Vars: map[string]string{"apilogin": platform.DefaultLogin},
+var Program = cli.Program{Name: "sxwarm", Vars: map[string]string{"apilogin": platform.DefaultLogin, "profiles": imapwarm.ProfileNames()},
 	Fields: field.Names{"API": "--api", "Login": "--api-login", "PageSize": "--page-size", "CA": "--ca"},
 	Description: `Warm every user's IMAP folders before their first login.
 
@@ -99,6 +104,12 @@ var adminPassword = secret.Want{Tool: "sxwarm", What: "admin password", Env: "SX
 // Run warms the users, or with --dry-run, --report lists or reports them.
 func (c *Command) Run(ctx context.Context, env *cli.Env) error {
 	c.env = env
+	if c.Capture != "" {
+		return c.capture(ctx)
+	}
+	if c.Sessions != 0 {
+		return fmt.Errorf("--sessions is for --capture")
+	}
 	if c.DryRun {
 		return c.dryRun()
 	}

@@ -41,6 +41,9 @@ type Result struct {
 	Attempts int
 	// LoginOnly: the login was checked and nothing warmed (--check).
 	LoginOnly bool
+	// StatusFolders counts the other folders asked for their STATUS after
+	// warming (sxwarm --status).
+	StatusFolders int
 	// Offered holds the user's selectable folders, listed when a folder was
 	// missing and the user had ListIfMissing.
 	Offered []string

@@ -232,6 +232,7 @@ type Summary struct {
 	Messages                              int
 	Bytes                                 int64
 	Seconds                               float64 // of all folders, summed
+	StatusFolders                         int     // other folders asked their STATUS
 }
 
 // Add counts one result.
@@ -253,6 +254,7 @@ func (s *Summary) Add(r warm.Result) {
 			s.Missing++
 		}
 	}
+	s.StatusFolders += r.StatusFolders
 	if s.tried == nil {
 		s.tried, s.missing = map[string]int{}, map[string]int{}
 	}
@@ -307,6 +309,9 @@ func (s *Summary) Write(w io.Writer, wall time.Duration, interrupted bool) {
 	fmt.Fprintf(&b, "sxwarm: %s in %.1fs\n", s.Counts(), wall.Seconds())
 	for _, f := range s.Folders() {
 		fmt.Fprintf(&b, "sxwarm: %s\n", f)
+	}
+	if s.StatusFolders > 0 {
+		fmt.Fprintf(&b, "sxwarm: STATUS asked of %s not warmed (as clients do on opening)\n", cli.Count(s.StatusFolders, "other folder"))
 	}
 	io.WriteString(w, b.String())
 }

@@ -69,6 +69,9 @@ func flagTerm(f *kong.Flag) string {
 		term = fmt.Sprintf("\\fB-%c\\fR, ", f.Short)
 	}
 	term += "\\fB--" + f.Name + "\\fR"
+	if f.Tag.Negatable != "" {
+		term += ", \\fB--no-" + f.Name + "\\fR"
+	}
 	if !f.IsBool() {
 		term += " \\fI" + placeholder(f) + "\\fR"
 	}
