@@ -5,7 +5,8 @@
 # Environment: ROWS (default 1000000), CTX_ROUNDS (5), BENCH_PARTS (default "ctx imap effect go"),
 # IMAP_USERS (200), IMAP_MESSAGES (500 per folder), IMAP_BIG (100000), IMAP_CUT_FROM (50), IMAP_CUT_TO (25), IMAP_CUT_AT (15),
 # EFFECT_USERS (50), EFFECT_MESSAGES (1000 in each INBOX), EFFECT_CLIENTS (the clients whose first look is measured), SOAP_CONTEXTS (3000 per run),
-# BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab).
+# BENCH_LAB (where the Dovecot mailboxes are kept between runs: bench/.lab),
+# CYRUS_ROOT (Cyrus unpacked; default: fetched with apt-get download into BENCH_LAB).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
@@ -162,10 +163,12 @@ ctx() {
 	echo
 }
 
-# imap_once CMD: start the lab Dovecot on cold indexes, run CMD with the
+# imap_once CMD: start the lab Dovecot on cold indexes (or the server
+# LAB_SERVE names, restarted), run CMD with the
 # server address in $ADDR, stop the server; GNU time's figures in $work/time.
 imap_once() {
-	coproc LAB { [ -n "${CAP_DIR:-}" ] && echo "$BASHPID" >"$CAP_DIR/tasks"; exec "$work/imaplab" serve "$lab" 2>"$work/lab.err"; }
+	# LAB_SERVE and LAB_ARGS: another server (cyrus-serve -root R).
+	coproc LAB { [ -n "${CAP_DIR:-}" ] && echo "$BASHPID" >"$CAP_DIR/tasks"; exec "$work/imaplab" ${LAB_SERVE:-serve} "$lab" ${LAB_ARGS:-} 2>"$work/lab.err"; }
 	# Bash unsets LAB and LAB_PID once the server has exited: keep them.
 	local lab_pid=$LAB_PID lab_in=${LAB[1]}
 	local addr; read -r addr <&"${LAB[0]}" || { cat "$work/lab.err" >&2; return 1; }
@@ -338,21 +341,27 @@ profile_items() {
 # profile, and the client's second access (what a perfect warm-up would
 # give). Then the warming time of each profile. Best of 3, each on freshly
 # deleted Dovecot indexes.
+# effect_setup: the lab tools, the user list and the password file of the
+# effect parts.
+effect_setup() {
+	go build -o "$work/imaplab" "$root/bench/imaplab"
+	go build -o "$work/firstlook" "$root/bench/firstlook"
+	seq 0 $((${EFFECT_USERS:-50} - 1)) | sed 's/^/user/' >"$work/users"
+	printf '%s\n' master-pw >"$work/pw"
+	chmod 600 "$work/pw"
+}
+
 effect() {
 	command -v dovecot >/dev/null || { echo "bench: dovecot missing (apt-get install dovecot-imapd); effect part skipped" >&2; return 0; }
 	local n=${EFFECT_USERS:-50} m=${EFFECT_MESSAGES:-1000}
 	lab=${BENCH_LAB:-$root/bench/.lab}/effect-u$n-m$m
-	go build -o "$work/imaplab" "$root/bench/imaplab"
-	go build -o "$work/firstlook" "$root/bench/firstlook"
+	effect_setup
 	if [ ! -f "$lab/users.passwd" ]; then
 		echo "bench: writing $n users with a $m-message INBOX to $lab (once)" >&2
 		rm -rf "$lab"
 		"$work/imaplab" populate "$lab" -users "$n" -messages "$m" -big 0 -folders INBOX
 	fi
 	find "$lab/mail" -type f -print0 | xargs -0 cat >/dev/null
-	seq 0 $((n - 1)) | sed 's/^/user/' >"$work/users"
-	printf '%s\n' master-pw >"$work/pw"
-	chmod 600 "$work/pw"
 	echo "### Warming effect on Dovecot $(dovecot --version | cut -d' ' -f1): $n users x $m-message INBOX, each user's first look by a client's FETCH, best of 3, seconds for all users one after the other"
 	echo
 	echo "| client's FETCH | cold | after \`--profile header\` | after the previous default | after \`--profile default\` | after its own profile | second access | default / second | gain delivered by default |"
@@ -381,18 +390,19 @@ effect() {
 	echo "Command of a cell: \`$(shown "$warm --profile P && $look")\` with the client's items from \`sxwarm --help-man\`."
 	echo
 	warming_time
+	effect_cyrus
 }
 
 # warming_time: how long sxwarm takes to warm the lab from cold with each
-# profile, and with the default plus BODYSTRUCTURE (should the default
-# warm it?), best of 3.
+# profile, and with the default plus BODYSTRUCTURE (sent as a second FETCH:
+# should the default warm it?), best of 3.
 warming_time() {
 	echo "#### Warming time per profile ($n users x $m messages, -j 4, cold, best of 3)"
 	echo
 	echo "| profile | seconds | / previous default |"
 	echo "| --- | --- | --- |"
 	local base="" p t runs
-	for p in previous-default default default+BODYSTRUCTURE header thunderbird mutt neomutt alpine sogo; do
+	for p in previous-default default default+BODYSTRUCTURE header thunderbird mutt neomutt alpine k9 sogo evolution; do
 		local args="--profile $p"
 		case $p in
 		previous-default) args="--fetch '$previous_default'" ;;
@@ -408,6 +418,71 @@ warming_time() {
 		[ -z "$base" ] && base=$t
 		printf '| %s | %.2f | %.2fx |\n' "$p" "$t" "$(awk "BEGIN{print $t/$base}")"
 	done
+	echo
+}
+
+# cyrus_root: where Cyrus is unpacked (Debian's cyrus-imapd conflicts with
+# dovecot-imapd, so it is not installed): $CYRUS_ROOT, or the packages
+# fetched with apt-get download and unpacked under the lab. Fails, saying
+# why, when that cannot be done or a library is missing.
+cyrus_root() {
+	local r=${CYRUS_ROOT:-${BENCH_LAB:-$root/bench/.lab}/cyrus-root}
+	if [ ! -x "$r/usr/lib/cyrus/bin/imapd" ]; then
+		local pkgs; pkgs=$(mktemp -d "$work/cyrus-pkg.XXXXXX")
+		(cd "$pkgs" && apt-get download cyrus-imapd cyrus-common >/dev/null 2>&1) ||
+			{ echo "bench: cannot fetch cyrus-imapd and cyrus-common (apt-get download); Cyrus part skipped" >&2; return 1; }
+		mkdir -p "$r"
+		for deb in "$pkgs"/*.deb; do dpkg -x "$deb" "$r"; done
+	fi
+	local missing
+	missing=$(LD_LIBRARY_PATH=$r/usr/lib/x86_64-linux-gnu ldd "$r/usr/lib/cyrus/bin/imapd" "$r/usr/lib/cyrus/bin/master" | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
+	if [ -n "$missing" ]; then
+		echo "bench: Cyrus needs $missing(apt-get install libical3 libpcre3 libxapian30); Cyrus part skipped" >&2
+		return 1
+	fi
+	echo "$r"
+}
+
+# effect_cyrus: the effect table on Cyrus IMAP. Cyrus writes its cache
+# (cyrus.cache, a fixed set of header fields) when a message is delivered,
+# so "cold" here is a freshly started server on a freshly reconstructed
+# spool: the state after a migration; each run restarts the server.
+effect_cyrus() {
+	local croot n=${EFFECT_USERS:-50} m=${EFFECT_MESSAGES:-1000}
+	croot=$(cyrus_root) || return 0
+	local clab=${BENCH_LAB:-$root/bench/.lab}/cyrus-u$n-m$m
+	if [ ! -f "$clab/populated" ]; then
+		echo "bench: delivering $n users x $m messages to Cyrus in $clab (once)" >&2
+		rm -rf "$clab"
+		"$work/imaplab" cyrus-populate "$clab" -root "$croot" -users "$n" -messages "$m"
+	fi
+	find "$clab/spool" -type f -print0 | xargs -0 cat >/dev/null
+	local lab=$clab
+	export LAB_SERVE=cyrus-serve LAB_ARGS="-root $croot"
+	echo "### Warming effect on Cyrus IMAP $(strings "$croot/usr/lib/cyrus/bin/imapd" | grep -m1 -o '3\.[0-9]*\.[0-9]*'): $n users x $m-message INBOX, as above; every run on a freshly started server"
+	echo
+	echo "| client's FETCH | first look | after \`--profile default\` | after its own profile | second access | default / second | gain delivered by default |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	local warm="$bin/sxwarm --host \$ADDR --auth authzid -u cyradm --password-file $work/pw -F INBOX -j 4 -q < $work/users > /dev/null"
+	local client
+	for client in ${EFFECT_CLIENTS:-thunderbird roundcube mutt neomutt alpine k9 sogo evolution}; do
+		local items look cold=() def=() mine=() second=()
+		items=$(profile_items "$client")
+		look="$work/firstlook -addr \$ADDR -authzid -master cyradm -password-file $work/pw -fetch '$items' < $work/users"
+		for _ in 1 2 3; do
+			cold+=("$(effect_run "$look")")
+			def+=("$(effect_run "$warm --profile default && $look")")
+			mine+=("$(effect_run "$warm --profile $client && $look")")
+			second+=("$(effect_run "$look > /dev/null && $look")")
+		done
+		local c d o s
+		c=$(best "${cold[@]}") d=$(best "${def[@]}") o=$(best "${mine[@]}") s=$(best "${second[@]}")
+		printf '| %s | %.2f | %.2f | %.2f | %.2f | %.2fx | %s |\n' "$client" "$c" "$d" "$o" "$s" "$(awk "BEGIN{print $d/$s}")" \
+			"$(awk "BEGIN{g = $c - $s; if (g < 0.05 * $c) print \"none to gain (first look within 5 % of the second)\"; else printf \"%.0f %%\", ($c-$d)/g*100}")"
+	done
+	unset LAB_SERVE LAB_ARGS
+	echo
+	echo "Command of a cell: \`$(shown "$warm --profile P && $look")\`."
 	echo
 }
 
@@ -553,6 +628,7 @@ for p in $parts; do
 	imap) imap ;;
 	imapcut) imap_setup && imap_cut ;;
 	effect) effect ;;
+	cyrus) effect_setup && effect_cyrus ;;
 	soap) soap ;;
 	go) gobench ;;
 	*) [ -f "$root/bench/$p.sh" ] && bash "$root/bench/$p.sh" ;;

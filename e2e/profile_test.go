@@ -37,6 +37,9 @@ func TestProfilesChangeWhatIsFetched(t *testing.T) {
 		{"outlook", []string{"--profile", "outlook"}, false, imap.PartSpecifierNone, nil, false},
 		{"header", []string{"--profile", "header"}, true, imap.PartSpecifierHeader, nil, false},
 		{"--fetch", []string{"--fetch", "UID BODY.PEEK[HEADER.FIELDS (SUBJECT)]"}, false, imap.PartSpecifierHeader, []string{"SUBJECT"}, false},
+		// SOGo's list: its X-PRIORITY with the fields ENVELOPE is built
+		// from, then BODYSTRUCTURE in a FETCH of its own.
+		{"sogo", []string{"--profile", "sogo"}, true, imap.PartSpecifierHeader, strings.Fields("X-PRIORITY Date Subject From Sender Reply-To To Cc Bcc In-Reply-To Message-ID"), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,10 +51,23 @@ func TestProfilesChangeWhatIsFetched(t *testing.T) {
 			}
 			checkCounts(t, parseTSV(t, r.stdout), want)
 			fetches := srv.Fetches("User0 Test0")
-			if len(fetches) != len(want["User0 Test0"]) { // one per folder
-				t.Fatalf("%d FETCHes recorded, want one per folder (%d)", len(fetches), len(want["User0 Test0"]))
+			passes := 1
+			if c.name == "sogo" {
+				passes = 2
 			}
-			for _, f := range fetches {
+			if len(fetches) != passes*len(want["User0 Test0"]) {
+				t.Fatalf("%d FETCHes recorded, want %d per folder (%d folders)", len(fetches), passes, len(want["User0 Test0"]))
+			}
+			for i, f := range fetches {
+				if passes == 2 && i%2 == 1 {
+					if f.BodyStructure == nil || f.Envelope || len(f.BodySection) != 0 {
+						t.Errorf("second FETCH of a folder is %+v, want BODYSTRUCTURE alone", f)
+					}
+					continue
+				}
+				if f.BodyStructure != nil {
+					t.Errorf("BODYSTRUCTURE beside other items: %+v", f)
+				}
 				checkFetch(t, f, c.envelope, c.section, c.fields, c.superset)
 			}
 			if w := srv.Writes(); len(w) > 0 {
@@ -69,10 +85,18 @@ func checkFetch(t *testing.T, f imap.FetchOptions, envelope bool, section imap.P
 	if f.Envelope != envelope {
 		t.Errorf("ENVELOPE %v, want %v", f.Envelope, envelope)
 	}
-	if len(f.BodySection) != 1 {
+	sections := f.BodySection
+	if envelope && section == imap.PartSpecifierHeader && len(fields) == 0 && len(sections) == 2 {
+		// the whole header, and the fields ENVELOPE is built from
+		if got := sections[1].HeaderFields; len(got) != 10 || !strings.EqualFold(got[3], "Sender") {
+			t.Errorf("second body section names %q, want the ten envelope fields", got)
+		}
+		sections = sections[:1]
+	}
+	if len(sections) != 1 {
 		t.Fatalf("%d body sections, want 1", len(f.BodySection))
 	}
-	bs := f.BodySection[0]
+	bs := sections[0]
 	if superset {
 		for _, want := range fields {
 			if !slices.ContainsFunc(bs.HeaderFields, func(got string) bool { return strings.EqualFold(got, want) }) {

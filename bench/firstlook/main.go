@@ -5,12 +5,13 @@
 // that what is timed is the server's work. It prints the seconds all users
 // took, one after the other.
 //
-//	firstlook -addr HOST:PORT -master USER -password-file F -fetch ITEMS < users
+//	firstlook -addr HOST:PORT -master USER -password-file F [-authzid] -fetch ITEMS < users
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,7 @@ func main() {
 	master := flag.String("master", "warmadmin", "Dovecot master user")
 	pwFile := flag.String("password-file", "", "file with the master password")
 	folder := flag.String("folder", "INBOX", "folder to look at")
+	authzid := flag.Bool("authzid", false, "log in with AUTHENTICATE PLAIN, the user as authorization identity and -master as authentication identity (Cyrus), instead of Dovecot's USER*MASTER")
 	items := flag.String("fetch", "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE)]", "FETCH items")
 	flag.Parse()
 	pw, err := os.ReadFile(*pwFile)
@@ -42,7 +44,11 @@ func main() {
 		if user == "" {
 			continue
 		}
-		n, err := look(*addr, user+"*"+*master, password, *folder, *items)
+		login := fmt.Sprintf("a LOGIN %s %s", quote(user+"*"+*master), quote(password))
+		if *authzid {
+			login = "a AUTHENTICATE PLAIN " + base64.StdEncoding.EncodeToString([]byte(user+"\x00"+*master+"\x00"+password))
+		}
+		n, err := look(*addr, login, *folder, *items)
 		if err != nil {
 			fail(fmt.Errorf("user %s: %w", user, err))
 		}
@@ -57,7 +63,7 @@ func fail(err error) {
 }
 
 // look makes one first access and returns how many messages were fetched.
-func look(addr, login, password, folder, items string) (int, error) {
+func look(addr, login, folder, items string) (int, error) {
 	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return 0, err
@@ -69,7 +75,7 @@ func look(addr, login, password, folder, items string) (int, error) {
 		return 0, err
 	}
 	steps := []string{
-		fmt.Sprintf("a LOGIN %s %s", quote(login), quote(password)),
+		login,
 		"b SELECT " + quote(folder),
 		"c FETCH 1:* (" + items + ")",
 		"d LOGOUT",

@@ -3,6 +3,8 @@
 //	imaplab populate DIR   write N users x 4 folders x M messages, and one big folder
 //	imaplab serve DIR      reset Dovecot's indexes, start it, print its address,
 //	                       stop when stdin closes
+//	imaplab cyrus-populate DIR -root R, imaplab cyrus-serve DIR -root R
+//	                       the same for Cyrus, unpacked in R (cyrus.go)
 //
 // The benchmark resets the indexes before every measured run, so each tool
 // meets cold mailboxes, which is the state warming exists for.
@@ -21,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: imaplab populate|serve DIR [flags]")
+		fmt.Fprintln(os.Stderr, "usage: imaplab populate|serve|cyrus-populate|cyrus-serve DIR [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -30,6 +32,10 @@ func main() {
 		err = populate(os.Args[2], os.Args[3:])
 	case "serve":
 		err = serve(os.Args[2])
+	case "cyrus-populate":
+		err = cyrusPopulate(os.Args[2], os.Args[3:])
+	case "cyrus-serve":
+		err = cyrusServe(os.Args[2], os.Args[3:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}

@@ -67,6 +67,13 @@ const messageFormat = "Return-Path: <a%d@example.com>\r\n" +
 	"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n" +
 	"X-Mailer: lab\r\nX-Spam-Score: 0.1\r\n\r\nbody %d\r\n%s"
 
+// LabMessage is message i of a folder, with a body of about bodySize
+// bytes: the same messages whichever server stores them.
+func LabMessage(i int, folder string, bodySize int) []byte {
+	pad := strings.Repeat("lorem ipsum dolor sit amet\r\n", max(bodySize, 0)/28)
+	return []byte(fmt.Sprintf(messageFormat, i, i, i, folder, i, i, strings.ReplaceAll(folder, " ", "_"), i-1, i, pad))
+}
+
 // WriteMaildir writes a cold Maildir++ mailbox: every message already in
 // cur/ with flags in its name (some seen, some flagged), so that a warming
 // run that changed any flag would rename a file.
@@ -81,12 +88,10 @@ func WriteMaildir(root string, folders map[string]int, bodySize int) error {
 				return err
 			}
 		}
-		pad := strings.Repeat("lorem ipsum dolor sit amet\r\n", max(bodySize, 0)/28)
 		for i := 1; i <= n; i++ {
 			flags := []string{"", "S", "FS", ""}[i%4]
 			name := fmt.Sprintf("%d.M%dP1.lab:2,%s", 1700000000+i, i, flags)
-			msg := fmt.Sprintf(messageFormat, i, i, i, folder, i, i, strings.ReplaceAll(folder, " ", "_"), i-1, i, pad)
-			if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte(msg), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, "cur", name), LabMessage(i, folder, bodySize), 0o600); err != nil {
 				return err
 			}
 		}

@@ -251,3 +251,68 @@ func SplitItems(items string) ([]string, error) {
 	}
 	return list, nil
 }
+
+// Passes turns a list of items into the FETCHes that make Dovecot cache
+// them, as measured on Dovecot 2.3 (see docs/scalix-warming.md):
+//
+//   - ENVELOPE is built from ten header fields, cached only when a FETCH
+//     names them: they are added to the list's HEADER.FIELDS (or as one of
+//     their own when it has none).
+//   - BODYSTRUCTURE asked beside other items is computed but not cached; on
+//     its own it is: it goes in a second FETCH.
+//
+// The first pass carries the list's other items; its answer gives the
+// counts. items must have passed CheckFetchItems.
+func Passes(items string) []string {
+	list, err := SplitItems(items)
+	if err != nil {
+		return []string{items}
+	}
+	var first []string
+	envelope, bodystructure, fields := false, false, -1
+	for _, item := range list {
+		up := strings.ToUpper(item)
+		switch {
+		case up == "BODYSTRUCTURE":
+			bodystructure = true
+			continue
+		case up == "ENVELOPE":
+			envelope = true
+		case strings.HasPrefix(up, "BODY.PEEK[HEADER.FIELDS (") && fields < 0:
+			fields = len(first)
+		}
+		first = append(first, item)
+	}
+	if envelope {
+		first = withEnvelopeFields(first, fields)
+	}
+	if !bodystructure {
+		return []string{strings.Join(first, " ")}
+	}
+	if len(first) == 0 || len(first) == 1 && strings.EqualFold(first[0], "UID") {
+		return []string{items}
+	}
+	return []string{strings.Join(first, " "), "UID BODYSTRUCTURE"}
+}
+
+// withEnvelopeFields adds the envelope's fields that list[fields] (a
+// HEADER.FIELDS item, or -1 for none) does not name.
+func withEnvelopeFields(list []string, fields int) []string {
+	if fields < 0 {
+		return append(list, headerFields(envelopeFields))
+	}
+	item := list[fields]
+	open, close := strings.Index(item, "("), strings.LastIndex(item, ")")
+	named := map[string]bool{}
+	for _, f := range strings.Fields(item[open+1 : close]) {
+		named[strings.ToUpper(strings.Trim(f, `"`))] = true
+	}
+	missing := ""
+	for _, f := range strings.Fields(envelopeFields) {
+		if !named[strings.ToUpper(f)] {
+			missing += " " + f
+		}
+	}
+	list[fields] = item[:close] + missing + item[close:]
+	return list
+}

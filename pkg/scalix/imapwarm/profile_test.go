@@ -69,3 +69,34 @@ func TestProfilesAreSendable(t *testing.T) {
 		}
 	}
 }
+
+// Passes: ENVELOPE brings its ten fields, BODYSTRUCTURE gets a FETCH of its
+// own, everything else is sent as given.
+func TestPasses(t *testing.T) {
+	env := headerFields(envelopeFields)
+	cases := []struct {
+		items string
+		want  []string
+	}{
+		{"UID FLAGS RFC822.SIZE", []string{"UID FLAGS RFC822.SIZE"}},
+		{"UID ENVELOPE RFC822.SIZE", []string{"UID ENVELOPE RFC822.SIZE " + env}},
+		{"UID ENVELOPE BODY.PEEK[HEADER.FIELDS (Path Message-ID)] RFC822.SIZE",
+			[]string{"UID ENVELOPE BODY.PEEK[HEADER.FIELDS (Path Message-ID Date Subject From Sender Reply-To To Cc Bcc In-Reply-To)] RFC822.SIZE"}},
+		{"UID FLAGS ENVELOPE RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (X-PRIORITY)]",
+			[]string{"UID FLAGS ENVELOPE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (X-PRIORITY Date Subject From Sender Reply-To To Cc Bcc In-Reply-To Message-ID)]", "UID BODYSTRUCTURE"}},
+		{"UID BODYSTRUCTURE", []string{"UID BODYSTRUCTURE"}},
+		{"BODYSTRUCTURE RFC822.SIZE", []string{"RFC822.SIZE", "UID BODYSTRUCTURE"}},
+		{Profiles[0].Items, []string{Profiles[0].Items}}, // the default names the envelope's fields already
+	}
+	for _, c := range cases {
+		got := Passes(c.items)
+		if strings.Join(got, " | ") != strings.Join(c.want, " | ") {
+			t.Errorf("Passes(%q)\n got %q\nwant %q", c.items, got, c.want)
+		}
+		for _, p := range got {
+			if _, err := CheckFetchItems(p); err != nil {
+				t.Errorf("Passes(%q) gives %q, which is refused: %v", c.items, p, err)
+			}
+		}
+	}
+}

@@ -359,9 +359,21 @@ func (s *session) examineFailed(folder string, err error) (string, error) {
 }
 
 // fetchAll has the server send every message's data, counting it as it
-// streams by without keeping or decoding any of it (see rawfetch.go).
+// streams by without keeping or decoding any of it (see rawfetch.go), in
+// the FETCHes Passes makes of the items; the first gives the counts.
 func (s *session) fetchAll() (int, int64, error) {
-	sc, err := s.raw.fetch(fetchCommand(s.cfg.Fetch))
+	items := s.cfg.Fetch
+	if items == "" {
+		items = Profiles[0].Items
+	}
+	passes := Passes(items)
+	sc, err := s.raw.fetch(fetchCommand(passes[0]))
+	for _, p := range passes[1:] {
+		if err != nil {
+			break
+		}
+		_, err = s.raw.fetch(fetchCommand(p))
+	}
 	return sc.Messages, sc.Bytes, err
 }
 
