@@ -387,7 +387,7 @@ effect() {
 			"$(awk "BEGIN{print $d/$s}")" "$(awk "BEGIN{print ($c-$d)/($c-$s)*100}")"
 	done
 	echo
-	echo "Command of a cell: \`$(shown "$warm --profile P && $look")\` with the client's items from \`sxwarm --help-man\`."
+	echo "Command of a cell: \`$(shown "${warm/ -q / -q --profile P }")\` then \`$(shown "$work/firstlook -addr \$ADDR -password-file $work/pw -fetch 'ITEMS' < $work/users")\`, ITEMS the client's profile from \`sxwarm --help-man\`."
 	echo
 	warming_time
 	effect_cyrus
@@ -459,7 +459,7 @@ effect_cyrus() {
 	find "$clab/spool" -type f -print0 | xargs -0 cat >/dev/null
 	local lab=$clab
 	export LAB_SERVE=cyrus-serve LAB_ARGS="-root $croot"
-	echo "### Warming effect on Cyrus IMAP $(strings "$croot/usr/lib/cyrus/bin/imapd" | grep -m1 -o '3\.[0-9]*\.[0-9]*'): $n users x $m-message INBOX, as above; every run on a freshly started server"
+	echo "### Warming effect on Cyrus IMAP $(zcat "$croot/usr/share/doc/cyrus-common/changelog.Debian.gz" | sed -n '1s/.*(\(.*\)).*/\1/p'): $n users x $m-message INBOX, as above; every run on a freshly started server"
 	echo
 	echo "| client's FETCH | first look | after \`--profile default\` | after its own profile | second access | default / second | gain delivered by default |"
 	echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -482,7 +482,7 @@ effect_cyrus() {
 	done
 	unset LAB_SERVE LAB_ARGS
 	echo
-	echo "Command of a cell: \`$(shown "$warm --profile P && $look")\`."
+	echo "Command of a cell: \`$(shown "${warm/ -q / -q --profile P }")\` then \`$(shown "$work/firstlook -addr \$ADDR -authzid -master cyradm -password-file $work/pw -fetch 'ITEMS' < $work/users")\`, ITEMS the client's profile from \`sxwarm --help-man\`."
 	echo
 }
 
