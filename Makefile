@@ -40,7 +40,7 @@ test: lint build standins
 # The packages whose goroutines share buffers, run again under the race
 # detector in make test.
 RACE_PKGS = ./pkg/openxchange/shard ./pkg/openxchange/ctxrows ./pkg/openxchange/ctxcreate ./pkg/shared/csvstream ./pkg/shared/outfiles \
-	./pkg/shared/ctxio ./pkg/shared/cli ./pkg/scalix/warm ./pkg/scalix/imapwarm
+	./pkg/shared/ctxio ./pkg/shared/cli ./pkg/scalix/warm ./pkg/scalix/imapwarm ./pkg/scalix/imapcapture
 
 # skipsummary: one line per reason in $(SKIPS) (lines "reason<TAB>test",
 # written by testenv.Skip), with how many tests it skipped.
