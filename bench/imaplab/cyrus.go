@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Cyrus IMAP beside Dovecot: Debian's cyrus-imapd conflicts with
