@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"provpipe/pkg/scalix/imapwarm"
 )
 
 func main() {
@@ -107,11 +109,11 @@ func untilTagged(r *bufio.Reader, tag string) (int, error) {
 			fetches++
 		}
 		for {
-			n, ok := literal(text)
+			ok, n := imapwarm.LiteralSuffix(text)
 			if !ok {
 				break
 			}
-			if _, err := r.Discard(n); err != nil {
+			if _, err := r.Discard(int(n)); err != nil {
 				return fetches, err
 			}
 			if text, err = line(r); err != nil {
@@ -133,19 +135,6 @@ func line(r *bufio.Reader) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(text, "\r\n"), nil
-}
-
-// literal reads a trailing {N}.
-func literal(text []byte) (int, bool) {
-	if len(text) < 3 || text[len(text)-1] != '}' {
-		return 0, false
-	}
-	open := bytes.LastIndexByte(text, '{')
-	if open < 0 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(string(text[open+1 : len(text)-1]))
-	return n, err == nil
 }
 
 func quote(s string) string { return strconv.Quote(s) }

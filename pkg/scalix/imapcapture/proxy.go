@@ -10,14 +10,16 @@ package imapcapture
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
+
+	"provpipe/pkg/scalix/imapwarm"
 )
 
 // Proxy relays client connections to the server, recording each client's
@@ -217,23 +219,10 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// literalSize reads the literal a line ends with: {N}, {N+} (LITERAL+) or
-// ~{N} (literal8).
+// literalSize reads the literal a line ends with, CRLF and all.
 func literalSize(line []byte) (int64, bool) {
-	s := strings.TrimRight(string(line), "\r\n")
-	if !strings.HasSuffix(s, "}") {
-		return 0, false
-	}
-	open := strings.LastIndexByte(s, '{')
-	if open < 0 {
-		return 0, false
-	}
-	digits := strings.TrimSuffix(s[open+1:len(s)-1], "+")
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return n, true
+	ok, n := imapwarm.LiteralSuffix(bytes.TrimRight(line, "\r\n"))
+	return n, ok
 }
 
 // literalMarker is a line with its literal's size replaced: the command

@@ -193,7 +193,7 @@ func (l *lineLimitConn) keepTail(piece []byte) {
 // endOfLine: a line ending in {N} continues with N bytes of literal, any
 // other line ends the response.
 func (l *lineLimitConn) endOfLine() error {
-	ok, n := literalSuffix(bytes.TrimSuffix(l.tail, []byte("\r")))
+	ok, n := LiteralSuffix(bytes.TrimSuffix(l.tail, []byte("\r")))
 	l.tail = l.tail[:0]
 	switch {
 	case !ok:

@@ -153,7 +153,7 @@ func (s *fetchScanner) feed(b []byte) (int, bool) {
 func (s *fetchScanner) endOfLine() bool {
 	text := bytes.TrimRight(s.line, "\r\n")
 	s.line = s.line[:0]
-	literal, n := literalSuffix(text)
+	literal, n := LiteralSuffix(text)
 	if literal {
 		text = text[:bytes.LastIndexByte(text, '{')]
 	}
@@ -255,8 +255,10 @@ func (s *fetchScanner) endAtom() {
 	r.atom = r.atom[:0]
 }
 
-// literalSuffix finds "{N}" or "{N+}" at the end of a line.
-func literalSuffix(text []byte) (bool, int64) {
+// LiteralSuffix finds the literal a line (without its CRLF) ends with:
+// "{N}", "{N+}" (LITERAL+) or "~{N}" (literal8). sxwarm --capture's relay
+// reads both directions with it.
+func LiteralSuffix(text []byte) (bool, int64) {
 	if len(text) < 3 || text[len(text)-1] != '}' {
 		return false, 0
 	}
