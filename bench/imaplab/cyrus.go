@@ -26,7 +26,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -49,6 +48,17 @@ func cyrusFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	root := fs.String("root", "", "the tree cyrus-imapd and cyrus-common were unpacked to (dpkg -x)")
 	return fs, root
+}
+
+// newCyrus makes both paths absolute: master runs the services named in
+// cyrus.conf from a directory of its own.
+func newCyrus(dir, root string) (*cyrus, error) {
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	absRoot, err := filepath.Abs(root)
+	return &cyrus{dir: absDir, root: absRoot}, err
 }
 
 func (c *cyrus) bin(name string) string { return filepath.Join(c.root, "usr/lib/cyrus/bin", name) }
@@ -96,7 +106,8 @@ EVENTS {
 	return os.WriteFile(filepath.Join(c.dir, "cyrus.conf"), []byte(master), 0o644)
 }
 
-// mailUser is who Cyrus runs as: it refuses root.
+// mailUser is who Cyrus runs as (its cyrus_user): dovecotlab.MailOwner's
+// account, named.
 func mailUser() string {
 	if os.Getuid() != 0 {
 		u, _ := user.Current()
@@ -106,23 +117,7 @@ func mailUser() string {
 }
 
 // chown gives the lab to mailUser.
-func (c *cyrus) chown() error {
-	if os.Getuid() != 0 {
-		return nil
-	}
-	u, err := user.Lookup(mailUser())
-	if err != nil {
-		return err
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return filepath.Walk(c.dir, func(p string, _ os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, uid, gid)
-	})
-}
+func (c *cyrus) chown() error { return dovecotlab.ChownMail(c.dir) }
 
 func (c *cyrus) env() []string {
 	return append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(c.root, "usr/lib/x86_64-linux-gnu"))
@@ -202,7 +197,10 @@ func cyrusPopulate(dir string, args []string) error {
 	messages := fs.Int("messages", 1000, "messages in each INBOX")
 	body := fs.Int("body", 2000, "body bytes per message")
 	fs.Parse(args)
-	c := &cyrus{dir: dir, root: *root}
+	c, err := newCyrus(dir, *root)
+	if err != nil {
+		return err
+	}
 	if err := c.configure(); err != nil {
 		return err
 	}
@@ -213,7 +211,7 @@ func cyrusPopulate(dir string, args []string) error {
 	for i := 0; i < *users; i++ {
 		creates = append(creates, fmt.Sprintf("CREATE user/user%d", i))
 	}
-	err := c.command(creates...)
+	err = c.command(creates...)
 	c.stop()
 	if err != nil {
 		return err
@@ -247,12 +245,10 @@ func (c *cyrus) run(tool string, args ...string) (string, error) {
 	cmd := exec.Command(c.bin(tool), append([]string{"-C", filepath.Join(c.dir, "imapd.conf")}, args...)...)
 	cmd.Env = c.env()
 	if os.Getuid() == 0 {
-		u, err := user.Lookup(mailUser())
+		uid, gid, err := dovecotlab.MailOwner()
 		if err != nil {
 			return "", err
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	}
 	out, err := cmd.Output()
@@ -265,7 +261,10 @@ func (c *cyrus) run(tool string, args ...string) (string, error) {
 func cyrusServe(dir string, args []string) error {
 	fs, root := cyrusFlags("cyrus-serve")
 	fs.Parse(args)
-	c := &cyrus{dir: dir, root: *root}
+	c, err := newCyrus(dir, *root)
+	if err != nil {
+		return err
+	}
 	if err := c.configure(); err != nil {
 		return err
 	}

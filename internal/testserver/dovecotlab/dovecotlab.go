@@ -47,7 +47,7 @@ func Populate(dir string, users map[string]map[string]int, bodySize int) error {
 			return err
 		}
 	}
-	if err := chownMail(filepath.Join(dir, "mail")); err != nil {
+	if err := ChownMail(filepath.Join(dir, "mail")); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "users.passwd"), []byte(passwd.String()), 0o600); err != nil {
@@ -127,7 +127,7 @@ func Start(dir string, logw io.Writer) (*Lab, error) {
 	// The login processes run as dovenull and reach their sockets under dir.
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
-	uid, gid, err := mailOwner()
+	uid, gid, err := MailOwner()
 	if err != nil {
 		return nil, err
 	}
@@ -166,9 +166,10 @@ func (l *Lab) Stop() {
 	}
 }
 
-// mailOwner picks the uid the mail processes run as: Dovecot refuses root,
-// so as root the mailboxes belong to the unprivileged dovenull account.
-func mailOwner() (int, int, error) {
+// MailOwner picks the uid the mail processes run as: Dovecot (and Cyrus)
+// refuse root, so as root the mailboxes belong to the unprivileged
+// dovenull account.
+func MailOwner() (int, int, error) {
 	if os.Getuid() != 0 {
 		return os.Getuid(), os.Getgid(), nil
 	}
@@ -181,9 +182,9 @@ func mailOwner() (int, int, error) {
 	return uid, gid, nil
 }
 
-// chownMail gives everything under root to mailOwner.
-func chownMail(root string) error {
-	uid, gid, err := mailOwner()
+// ChownMail gives everything under root to MailOwner.
+func ChownMail(root string) error {
+	uid, gid, err := MailOwner()
 	if err != nil || uid == os.Getuid() {
 		return err
 	}
