@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"provpipe/pkg/scalix/imapwarm"
+	"provpipe/pkg/shared/cli"
 )
 
 // Suggestion is one --fetch list that warms what the captured client read
@@ -162,7 +163,7 @@ func (r *Record) Write(w io.Writer) error {
 	sug := r.Suggest()
 	r.mu.Lock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# sxwarm --capture: %d client session%s; commands: %s\n", r.sessions, plural(r.sessions),
+	fmt.Fprintf(&b, "# sxwarm --capture: %s; commands: %s\n", cli.Count(r.sessions, "client session"),
 		orNone(strings.Join(r.commandCounts(), ", ")))
 	section(&b, "FETCH item lists over many messages (times sent, items)", r.fetches)
 	section(&b, "FETCH of one message (a user opening it; not warmed)", r.opens)
@@ -189,13 +190,6 @@ func section(b *strings.Builder, title string, list []*seen) {
 	for _, s := range list {
 		fmt.Fprintf(b, "#   %d  %s\n", s.count, s.items)
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func orNone(s string) string {

@@ -8,6 +8,7 @@ import (
 
 	"provpipe/pkg/scalix/imapcapture"
 	"provpipe/pkg/scalix/imapwarm"
+	"provpipe/pkg/shared/cli"
 	"provpipe/pkg/shared/tlsconf"
 )
 
@@ -49,7 +50,7 @@ func (c *Command) capture(ctx context.Context) error {
 
 func (c *Command) captureEnd() string {
 	if c.Sessions > 0 {
-		return fmt.Sprintf("the list is printed after %d client session%s", c.Sessions, map[bool]string{true: "", false: "s"}[c.Sessions == 1])
+		return "the list is printed after " + cli.Count(c.Sessions, "client session")
 	}
 	return "press Ctrl-C when done to print the list"
 }
