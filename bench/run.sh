@@ -198,6 +198,39 @@ imap_run() {
 	echo "$wall" >"$work/last"
 }
 
+# sample_series PID SERIES COUNTED CUT ACTION...: every second while PID
+# runs, append "second lines-of-COUNTED" to SERIES; at second CUT, run
+# ACTION (in this shell, so that it may set variables).
+sample_series() {
+	local pid=$1 series=$2 counted=$3 cut=$4 t=0
+	shift 4
+	: >"$series"
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		echo "$t $(wc -l <"$counted")" >>"$series"
+		((t == cut)) && "$@"
+	done
+	return 0
+}
+
+# recovery SERIES CUT BEST UNIT: the rate before the cut, and how long
+# after it the rate (5-second windows) was back within 0.9x of BEST.
+recovery() {
+	awk -v cut="$2" -v best="$3" -v unit="$4" '
+		{ at[$1] = $2; last = $1 }
+		END {
+			before = (at[cut] - at[cut - 5]) / 5
+			back = -1
+			for (s = cut + 5; s <= last; s++) {
+				if ((at[s] - at[s - 5]) / 5 >= 0.9 * best) { back = s - cut; break }
+			}
+			printf "Before the cut: %.1f %s/s. ", before, unit
+			if (back >= 0) printf "After it, back within 0.9x of the best fixed -j %d s after the cut (aim: 20 s; the first window that can show it ends 5 s after).\n", back
+			else printf "After it, never within 0.9x of the best fixed -j before the run ended (%d s after the cut).\n", last - cut
+		}' "$1"
+}
+
 # Dovecot's CPU capacity, the knob of imap_cut: a cgroup (v1 "cpu"
 # controller) that the lab's Dovecot is started in and whose quota the bench
 # sets. cap_init prints nothing and fails where no such cgroup can be made.
@@ -221,18 +254,12 @@ cap_set() { echo $(($1 * 1000)) >"$cap_dir/cpu.cfs_quota_us"; }
 imap_cut() {
 	cap_init || { echo "bench: no writable cgroup (/sys/fs/cgroup/cpu): capacity-cut run skipped" >&2; return 0; }
 	local from=${IMAP_CUT_FROM:-50} to=${IMAP_CUT_TO:-25} cut=${IMAP_CUT_AT:-15}
-	local series=$work/imapcut.series t=0 sx="$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -q"
-	: >"$series"
+	local series=$work/imapcut.series sx="$bin/sxwarm --host \$ADDR --auth master -u warmadmin --password-file $work/pw -q"
 	: >"$work/imapcut.tsv"
 	cap_set "$from"
 	CAP_DIR=$cap_dir imap_once "${sx% -q} -j auto --auto-interval 1s < $work/users > $work/imapcut.tsv 2> $work/imapcut.err" &
 	local run=$!
-	while kill -0 "$run" 2>/dev/null; do
-		sleep 1
-		t=$((t + 1))
-		echo "$t $(wc -l <"$work/imapcut.tsv")" >>"$series"
-		((t == cut)) && cap_set "$to"
-	done
+	sample_series "$run" "$series" "$work/imapcut.tsv" "$cut" cap_set "$to"
 	wait "$run" || true
 	local level; level=$(sed -n 's/.*-j auto: ended at \([0-9]*\) .*visited \([0-9]*\) to \([0-9]*\).*/\1 (visited \2 to \3)/p' "$work/imapcut.err")
 	head -$(($(wc -l <"$work/users") / 4)) "$work/users" >"$work/users.quarter"
@@ -248,18 +275,7 @@ imap_cut() {
 	echo "#### -j auto when Dovecot's capacity is cut (Dovecot in a cgroup: $from % of a core, then $to % from second $cut of a cold run over $(wc -l <"$work/users") users)"
 	echo
 	echo "Fixed -j at $to % of a core, folders/s (j:rate):$rows; best $(printf '%.1f' "$best") at -j $bestj. -j auto ended at $level."
-	awk -v cut="$cut" -v best="$best" '
-		{ at[$1] = $2; last = $1 }
-		END {
-			before = (at[cut] - at[cut - 5]) / 5
-			back = -1
-			for (s = cut + 5; s <= last; s++) {
-				if ((at[s] - at[s - 5]) / 5 >= 0.9 * best) { back = s - cut; break }
-			}
-			printf "Before the cut: %.1f folders/s. ", before
-			if (back >= 0) printf "After it, back within 0.9x of the best fixed -j %d s after the cut (aim: 20 s; the first window that can show it ends 5 s after).\n", back
-			else printf "After it, never within 0.9x of the best fixed -j before the run ended (%d s after the cut).\n", last - cut
-		}' "$series"
+	recovery "$series" "$cut" "$best" folders
 }
 
 # imap_setup: the lab (written once, kept in $BENCH_LAB), its user list and
@@ -321,6 +337,29 @@ effect_run() {
 	echo "$secs"
 }
 
+# effect_cells LOOK BEFORE...: for each BEFORE (a command, or "" for
+# none), the best of 3 seconds of LOOK run after it on a fresh server, all
+# on one line; the rounds take every BEFORE in turn, so that a drift of the
+# machine touches every column alike.
+effect_cells() {
+	local look=$1 before i
+	shift
+	local -a times=()
+	for _ in 1 2 3; do
+		i=0
+		for before in "$@"; do
+			times[i]+=" $(effect_run "${before:+$before && }$look")"
+			i=$((i + 1))
+		done
+	done
+	local cells=()
+	for i in "${!times[@]}"; do
+		# shellcheck disable=SC2086 # three numbers, split on purpose
+		cells+=("$(best ${times[i]})")
+	done
+	echo "${cells[*]}"
+}
+
 # best TIMES...: the smallest.
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 
@@ -372,17 +411,9 @@ effect() {
 		local items look
 		items=$(profile_items "$client")
 		look="$work/firstlook -addr \$ADDR -password-file $work/pw -fetch '$items' < $work/users"
-		local cold=() header=() prev=() def=() mine=() second=()
-		for _ in 1 2 3; do
-			cold+=("$(effect_run "$look")")
-			header+=("$(effect_run "$warm --profile header && $look")")
-			prev+=("$(effect_run "$warm --fetch '$previous_default' && $look")")
-			def+=("$(effect_run "$warm --profile default && $look")")
-			mine+=("$(effect_run "$warm --profile $client && $look")")
-			second+=("$(effect_run "$look > /dev/null && $look")")
-		done
 		local c h p d o s
-		c=$(best "${cold[@]}") h=$(best "${header[@]}") p=$(best "${prev[@]}") d=$(best "${def[@]}") o=$(best "${mine[@]}") s=$(best "${second[@]}")
+		read -r c h p d o s < <(effect_cells "$look" "" "$warm --profile header" "$warm --fetch '$previous_default'" \
+			"$warm --profile default" "$warm --profile $client" "$look > /dev/null")
 		printf '| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.0f %% |\n' "$client" "$c" "$h" "$p" "$d" "$o" "$s" \
 			"$(awk "BEGIN{print $d/$s}")" "$(awk "BEGIN{print ($c-$d)/($c-$s)*100}")"
 	done
@@ -466,17 +497,10 @@ effect_cyrus() {
 	local warm="$bin/sxwarm --host \$ADDR --auth authzid -u cyradm --password-file $work/pw -F INBOX -j 4 -q < $work/users > /dev/null"
 	local client
 	for client in ${EFFECT_CLIENTS:-thunderbird roundcube mutt neomutt alpine k9 sogo evolution}; do
-		local items look cold=() def=() mine=() second=()
+		local items look c d o s
 		items=$(profile_items "$client")
 		look="$work/firstlook -addr \$ADDR -authzid -master cyradm -password-file $work/pw -fetch '$items' < $work/users"
-		for _ in 1 2 3; do
-			cold+=("$(effect_run "$look")")
-			def+=("$(effect_run "$warm --profile default && $look")")
-			mine+=("$(effect_run "$warm --profile $client && $look")")
-			second+=("$(effect_run "$look > /dev/null && $look")")
-		done
-		local c d o s
-		c=$(best "${cold[@]}") d=$(best "${def[@]}") o=$(best "${mine[@]}") s=$(best "${second[@]}")
+		read -r c d o s < <(effect_cells "$look" "" "$warm --profile default" "$warm --profile $client" "$look > /dev/null")
 		printf '| %s | %.2f | %.2f | %.2f | %.2f | %.2fx | %s |\n' "$client" "$c" "$d" "$o" "$s" "$(awk "BEGIN{print $d/$s}")" \
 			"$(awk "BEGIN{g = $c - $s; if (g < 0.05 * $c) print \"none to gain (first look within 5 % of the second)\"; else printf \"%.0f %%\", ($c-$d)/g*100}")"
 	done
@@ -566,18 +590,10 @@ soap() {
 soap_cut() {
 	local url=$1 first=$2 n=${SOAP_CUT_CONTEXTS:-60000} cut=${CUT_AT:-25}
 	local series=$work/cut.series
-	: >"$series"
 	: >"$work/cut.tsv"
 	bash -c "$bin/ctxrows -s $first -e $((first + n - 1)) -d $work/schemas32.csv | $bin/ctxcreate -q --url $url --password-file $work/master.pw -j auto --auto-interval 1s --append $work/cut.tsv" &
-	local run=$! t=0 load=()
-	while kill -0 "$run" 2>/dev/null; do
-		sleep 1
-		t=$((t + 1))
-		echo "$t $(wc -l <"$work/cut.tsv")" >>"$series"
-		if ((t == cut)); then
-			for _ in 1 2; do bash -c 'while :; do :; done' & load+=($!); done
-		fi
-	done
+	local run=$! load=() # busy_loops adds to it
+	sample_series "$run" "$series" "$work/cut.tsv" "$cut" busy_loops 2
 	wait "$run" || true
 	first=$((first + n))
 	# The best fixed -j under the same load.
@@ -592,19 +608,17 @@ soap_cut() {
 	echo "#### -j auto when the capacity is cut (two busy loops from second $cut of a $n-context run)"
 	echo
 	echo "Best fixed -j under the same load: $(printf '%.0f' "$best") contexts/s at -j $bestj."
-	awk -v cut="$cut" -v best="$best" '
-		{ at[$1] = $2; last = $1 }
-		END {
-			before = (at[cut] - at[cut - 5]) / 5
-			back = -1
-			for (s = cut + 5; s <= last; s++) {
-				if ((at[s] - at[s - 5]) / 5 >= 0.9 * best) { back = s - cut; break }
-			}
-			printf "Before the cut: %.0f contexts/s. ", before
-			if (back >= 0) printf "After it, back within 0.9x of the best fixed -j under load %d s after the cut (aim: 20 s).\n", back
-			else printf "After it, never within 0.9x of the best fixed -j under load before the run ended.\n"
-		}' "$series"
+	recovery "$series" "$cut" "$best" contexts
 	echo
+}
+
+# busy_loops N: start N busy loops, their pids added to the caller's load
+# (the capacity cut of soap_cut: they take the cores' CPU from the server).
+busy_loops() {
+	for _ in $(seq "$1"); do
+		bash -c 'while :; do :; done' &
+		load+=($!)
+	done
 }
 
 # timed CMD: the wall time of one run of CMD, in seconds.
