@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
 	"provpipe/pkg/scalix/warm"
 )
@@ -87,16 +86,17 @@ func Probe(cfg *Config) error {
 func (cfg *Config) DialServer() (net.Conn, error) {
 	quiet := *cfg
 	quiet.Debug = nil
-	nc, err := (&net.Dialer{Timeout: cfg.ConnectTimeout}).Dial("tcp", cfg.Addr)
+	// --connect-timeout bounds TCP, STARTTLS and the handshake, as for
+	// warming; no idle timeout after: the client's session may idle.
+	guard, err := dialGuarded(cfg.Addr, cfg.ConnectTimeout, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
 	}
-	nc.SetDeadline(time.Now().Add(cfg.ConnectTimeout)) // greeting, STARTTLS, handshake
-	c, err := secure(nc, &quiet, "")
+	c, err := secure(guard, &quiet, "")
 	if err != nil {
-		nc.Close()
+		guard.Close()
 		return nil, err
 	}
-	nc.SetDeadline(time.Time{}) // the client's session may idle as long as it likes
+	guard.connected()
 	return c, nil
 }
