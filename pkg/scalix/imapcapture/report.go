@@ -47,47 +47,39 @@ func (r *Record) Suggest() Suggestion {
 
 // merger builds a Suggestion item by item.
 type merger struct {
-	items   []string
-	has     map[string]bool
-	fields  []string
-	hasFld  map[string]bool
-	leftOut []string
-	hasOut  map[string]bool
+	items   ordered // by upper-case item
+	fields  ordered // the merged HEADER.FIELDS, by upper-case name
+	leftOut ordered // "ITEM: why", by item
 }
 
-func (m *merger) leaveOut(item, why string) {
-	if m.hasOut == nil {
-		m.hasOut = map[string]bool{}
+// ordered keeps values in the order they were first added, one per key.
+type ordered struct {
+	seen map[string]bool
+	list []string
+}
+
+func (o *ordered) add(key, value string) {
+	if o.seen == nil {
+		o.seen = map[string]bool{}
 	}
-	if !m.hasOut[item] {
-		m.hasOut[item] = true
-		m.leftOut = append(m.leftOut, item+": "+why)
+	if !o.seen[key] {
+		o.seen[key] = true
+		o.list = append(o.list, value)
 	}
 }
 
-func (m *merger) keep(item string) {
-	if m.has == nil {
-		m.has = map[string]bool{}
-	}
-	if key := strings.ToUpper(item); !m.has[key] {
-		m.has[key] = true
-		m.items = append(m.items, item)
-	}
-}
+func (m *merger) leaveOut(item, why string) { m.leftOut.add(item, item+": "+why) }
+
+func (m *merger) keep(item string) { m.items.add(strings.ToUpper(item), item) }
+
+// fieldsHere stands in the item list where the merged HEADER.FIELDS goes.
+const fieldsHere = "\x00FIELDS"
 
 func (m *merger) keepFields(list string) {
-	if m.hasFld == nil {
-		m.hasFld = map[string]bool{}
-	}
-	if !m.has["\x00FIELDS"] {
-		m.keep("\x00FIELDS") // where the merged HEADER.FIELDS goes
-	}
+	m.keep(fieldsHere)
 	for _, f := range strings.Fields(list) {
 		f = strings.Trim(f, `"`) // a field name is an atom, quoted or not
-		if key := strings.ToUpper(f); !m.hasFld[key] {
-			m.hasFld[key] = true
-			m.fields = append(m.fields, f)
-		}
+		m.fields.add(strings.ToUpper(f), f)
 	}
 }
 
@@ -140,13 +132,13 @@ func (m *merger) addSection(item, section string) {
 
 func (m *merger) suggestion() Suggestion {
 	var out []string
-	for _, item := range m.items {
-		if item == "\x00FIELDS" {
-			item = "BODY.PEEK[HEADER.FIELDS (" + strings.Join(m.fields, " ") + ")]"
+	for _, item := range m.items.list {
+		if item == fieldsHere {
+			item = "BODY.PEEK[HEADER.FIELDS (" + strings.Join(m.fields.list, " ") + ")]"
 		}
 		out = append(out, item)
 	}
-	s := Suggestion{LeftOut: m.leftOut}
+	s := Suggestion{LeftOut: m.leftOut.list}
 	if len(out) > 0 {
 		checked, err := imapwarm.CheckFetchItems(strings.Join(out, " "))
 		if err != nil { // each item passed alone: a merged list cannot fail
